@@ -1,0 +1,106 @@
+"""Configuration: the only place environment variables (and an optional .env file) are read."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VAR_DIR = ROOT / "var"
+
+DEFAULT_CORS = "http://localhost:5173,http://127.0.0.1:5173,http://localhost:5175,http://127.0.0.1:5175"
+
+
+def _bool(value: str | None, default: bool = False) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _list(value: str | None) -> tuple[str, ...]:
+    return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _local_secret() -> str:
+    """A development secret kept in var/ so tokens survive restarts (never used in production)."""
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(url: str | None) -> str:
+    """Default to a local SQLite file; plain postgresql:// URLs use the psycopg 3 driver."""
+    if not url:
+        return f"sqlite:///{VAR_DIR / 'storyboard.db'}"
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def load_config(env: Mapping[str, str] | None = None) -> dict:
+    """Build the settings dict from `env` (default: os.environ plus .env)."""
+    if env is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(ROOT / ".env", override=False)
+        env = os.environ
+    e = env.get
+    environment = e("ENVIRONMENT", "development")
+    ai_key = e("AI_API_KEY") or e("OPENAI_API_KEY") or ""
+    return {
+        "ENVIRONMENT": environment,
+        "SECRET_KEY": e("SECRET_KEY") or "",
+        "SQLALCHEMY_DATABASE_URI": database_url(e("DATABASE_URL")),
+        "REDIS_URL": e("REDIS_URL") or "",
+        "CORS_ORIGINS": _list(e("CORS_ORIGINS", DEFAULT_CORS)),
+        "ACCESS_TOKEN_EXPIRE_MINUTES": int(e("ACCESS_TOKEN_EXPIRE_MINUTES", "7200")),
+        "LOG_LEVEL": e("LOG_LEVEL", "INFO"),
+        # Blobs
+        "BLOB_STORAGE_TYPE": e("BLOB_STORAGE_TYPE", "filesystem"),
+        "BLOB_STORAGE_DIR": e("BLOB_STORAGE_DIR") or str(VAR_DIR / "blobs"),
+        # Downloads
+        "MAX_ASSET_DOWNLOAD_SIZE_MB": int(e("MAX_ASSET_DOWNLOAD_SIZE_MB", "100")),
+        "ASSET_DOWNLOAD_TIMEOUT_SECONDS": float(e("ASSET_DOWNLOAD_TIMEOUT_SECONDS", "60")),
+        "ALLOWED_ASSET_DOMAINS": _list(e("ALLOWED_ASSET_DOMAINS", "*")),
+        "ASSET_ALLOWED_PORTS": tuple(int(p) for p in _list(e("ASSET_ALLOWED_PORTS", "80,443"))),
+        "ASSET_FETCH_ALLOW_PRIVATE": _bool(e("ASSET_FETCH_ALLOW_PRIVATE")),
+        "BULK_DOWNLOAD_CONCURRENCY": int(e("BULK_DOWNLOAD_CONCURRENCY", "5")),
+        # Waiting on background work inside a create request (decision 5)
+        "REQUEST_WAIT_SECONDS": float(e("REQUEST_WAIT_SECONDS", "30")),
+        # Storyboards
+        "AI_PROVIDER": e("AI_PROVIDER") or ("openai" if ai_key else "offline"),
+        "AI_API_KEY": ai_key,
+        "AI_MODEL": e("AI_MODEL", ""),
+        "AI_BASE_URL": e("AI_BASE_URL", ""),
+        "AI_TIMEOUT_SECONDS": float(e("AI_TIMEOUT_SECONDS", "60")),
+        "AI_MAX_RETRIES": int(e("AI_MAX_RETRIES", "2")),
+        "AI_STRUCTURED_OUTPUT": e("AI_STRUCTURED_OUTPUT", ""),
+        "SCENES_PER_VIDEO_MIN": int(e("SCENES_PER_VIDEO_MIN", "3")),
+        "SCENES_PER_VIDEO_MAX": int(e("SCENES_PER_VIDEO_MAX", "7")),
+        "DEFAULT_VIDEO_DURATION": float(e("DEFAULT_VIDEO_DURATION", "30")),
+        # Prices (contract 4.9)
+        "PRICE_IMAGE": float(e("PRICE_IMAGE", "0.003")),
+        "PRICE_VIDEO_PER_SECOND": float(e("PRICE_VIDEO_PER_SECOND", "0.10")),
+        "PRICE_AUDIO": float(e("PRICE_AUDIO", "2.00")),
+        "IMAGES_PER_JOB": int(e("IMAGES_PER_JOB", "5")),
+    }
+
+
+def finalize(config: dict) -> dict:
+    """Fill derived values and refuse unsafe combinations."""
+    if not config.get("SECRET_KEY"):
+        if config["ENVIRONMENT"] not in {"development", "testing"}:
+            raise RuntimeError("SECRET_KEY must be set outside development")
+        config["SECRET_KEY"] = _local_secret()
+    if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
+        raise RuntimeError("ASSET_FETCH_ALLOW_PRIVATE must not be enabled in production")
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # Uploads above the cap are refused before the body is read (413).
+    config.setdefault("MAX_CONTENT_LENGTH", (config["MAX_ASSET_DOWNLOAD_SIZE_MB"] + 1) * 1024 * 1024)
+    return config

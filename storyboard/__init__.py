@@ -1,0 +1,92 @@
+"""storyboard: a self-hostable backend for AI video-ad production (the V3 API)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping
+
+
+def create_app(config: Mapping | None = None, env: Mapping | None = None):
+    """Build the Flask app from `env` (default: the process environment), with `config` on top."""
+    from flask import Flask, g, request
+    from flask_cors import CORS
+    from flask_migrate import Migrate
+
+    import config as settings
+    from storyboard import cli
+    from storyboard.api import auth, register
+    from storyboard.api.base import Api
+    from storyboard.models import db
+
+    app = Flask(__name__)
+    values = settings.load_config(env)
+    values.update(config or {})
+    app.config.update(settings.finalize(values))
+    app.config.update(_api_settings())
+    _setup_logging(app)
+    _setup_database(app, db)
+    Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
+    CORS(app, origins=list(app.config["CORS_ORIGINS"]), supports_credentials=True,
+         expose_headers=["Content-Range", "Content-Length", "ETag", "X-Request-ID"])
+
+    @app.before_request
+    def _start():
+        g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+
+    app.before_request(auth.authenticate)
+
+    @app.after_request
+    def _tag(response):
+        response.headers.setdefault("X-Request-ID", getattr(g, "request_id", ""))
+        return response
+
+    api = Api(app)
+    register(api)
+    cli.register(app)
+    return app
+
+
+def _api_settings() -> dict:
+    return {
+        "API_TITLE": "storyboard V3 API",
+        "API_VERSION": "3.0",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v3",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {
+                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                "Bearer": {"type": "http", "scheme": "bearer"},
+            }},
+            "security": [{"ApiKey": []}, {"Bearer": []}],
+        },
+    }
+
+
+def _setup_logging(app) -> None:
+    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _setup_database(app, db) -> None:
+    from sqlalchemy import event
+
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
+    db.init_app(app)
+    if uri.startswith("sqlite"):
+        with app.app_context():
+            event.listen(db.engine, "connect", _sqlite_pragmas)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # Foreign keys make cascades real; WAL lets background threads read while a request writes.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()

@@ -1,0 +1,15 @@
+"""HTTP layer: every resource blueprint, registered under /api/v3 (auth under /api/auth)."""
+
+from __future__ import annotations
+
+
+def register(api) -> None:
+    from storyboard.api.auth_routes import blp as auth_blp
+    from storyboard.api.campaigns.routes import blp as campaigns_blp
+    from storyboard.api.clients.routes import blp as clients_blp
+    from storyboard.api.health import bp as health_bp
+    from storyboard.api.jobs.routes import blp as jobs_blp
+
+    for blp in (auth_blp, clients_blp, campaigns_blp, jobs_blp):
+        api.register_blueprint(blp)
+    api._app.register_blueprint(health_bp)

@@ -1,0 +1,48 @@
+"""Who is calling: cookie, X-API-Key or Bearer token becomes `g.principal`."""
+
+from __future__ import annotations
+
+from flask import current_app, g, request
+
+from storyboard import errors
+from storyboard.services import users
+
+# Paths under /api that answer without credentials.
+PUBLIC_PATHS = {"/api/auth/login", "/api/auth/logout", "/api/v3/openapi.json"}
+PUBLIC_PREFIXES = ("/api/v3/docs",)
+
+
+def needs_auth(path: str) -> bool:
+    if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        return False
+    return path.startswith("/api/")
+
+
+def authenticate() -> None:
+    """before_request hook: every /api route except the public ones needs a valid credential."""
+    if request.method == "OPTIONS" or not needs_auth(request.path):
+        return
+    g.principal = _principal()
+
+
+def _principal():
+    secret = current_app.config["SECRET_KEY"]
+    cookie = request.cookies.get("access_token")
+    if cookie and (user := users.user_for_token(cookie, secret)):
+        return user
+    api_key = request.headers.get("X-API-Key")
+    if api_key and (user := users.user_for_api_key(api_key)):
+        return user
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() == "bearer" and token:
+        user = users.user_for_token(token, secret) or users.user_for_api_key(token)
+        if user is None:
+            raise errors.Unauthorized("Could not validate credentials")
+        return user
+    raise errors.Unauthorized("Not authenticated. Login required.")
+
+
+def principal():
+    """The authenticated user of this request."""
+    return g.principal

@@ -1,0 +1,194 @@
+"""The project's Api, Blueprint and Schema: the envelope, error bodies and list meta, written once."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+import marshmallow as ma
+from flask import g, jsonify, request
+from flask_smorest import Api as _Api
+from flask_smorest import Blueprint as _Blueprint
+from sqlalchemy.exc import IntegrityError, OperationalError
+from werkzeug.exceptions import HTTPException
+
+from storyboard import errors
+
+log = logging.getLogger(__name__)
+
+# Statuses whose error body also carries a top-level `detail` (contract 2.2).
+DETAIL_STATUSES = {401, 403, 422}
+
+
+def iso_z(value: datetime | None) -> str | None:
+    """ISO-8601 UTC with millisecond precision and a trailing Z."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def _meta() -> dict:
+    meta = {"timestamp": iso_z(datetime.now(UTC))}
+    if getattr(g, "request_id", None):
+        meta["requestId"] = g.request_id
+    meta.update(getattr(g, "list_meta", None) or {})
+    return meta
+
+
+def set_list_meta(total: int, offset: int, limit: int) -> None:
+    """Record list pagination for the envelope's meta (page is 1-based)."""
+    g.list_meta = {"page": offset // limit + 1, "total": total, "limit": limit, "offset": offset}
+
+
+def error_body(status: int, message: str, *, detail=None, data=None) -> dict:
+    body = {"data": data, "error": message, "meta": _meta(), "success": False}
+    if status in DETAIL_STATUSES:
+        body["detail"] = detail if detail is not None else message
+    return body
+
+
+def error_response(status: int, message: str, *, detail=None, data=None, headers=None):
+    response = jsonify(error_body(status, message, detail=detail, data=data))
+    response.status_code = status
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+def validation_detail(messages) -> list[dict]:
+    """Flatten webargs/marshmallow messages into [{loc, msg, type}] (FastAPI's shape)."""
+    out: list[dict] = []
+
+    def walk(node, loc):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, [*loc, key])
+        elif isinstance(node, list) and all(isinstance(m, str) for m in node):
+            out.extend({"loc": loc, "msg": m, "type": "value_error"} for m in node)
+        elif isinstance(node, list):
+            for i, child in enumerate(node):
+                walk(child, [*loc, i])
+        else:
+            out.append({"loc": loc, "msg": str(node), "type": "value_error"})
+
+    walk(messages, [])
+    return out
+
+
+def _summary(detail: list[dict]) -> str:
+    parts = [f"{'.'.join(str(p) for p in d['loc'][1:] or d['loc'])}: {d['msg']}" for d in detail[:5]]
+    return "Validation failed: " + "; ".join(parts) if parts else "Validation failed"
+
+
+class Schema(ma.Schema):
+    """Base schema: unknown fields are ignored, as the original API did (owner ids are never loadable)."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+        ordered = True
+
+
+class MetaSchema(Schema):
+    timestamp = ma.fields.String(required=True)
+    requestId = ma.fields.String()
+    page = ma.fields.Integer()
+    total = ma.fields.Integer()
+    limit = ma.fields.Integer()
+    offset = ma.fields.Integer()
+
+
+class ErrorSchema(Schema):
+    data = ma.fields.Raw(allow_none=True)
+    error = ma.fields.String(required=True)
+    meta = ma.fields.Nested(MetaSchema, required=True)
+    success = ma.fields.Boolean()
+    detail = ma.fields.Raw()
+
+
+_ENVELOPES: dict[tuple, type] = {}
+
+
+def envelope_schema(schema):
+    """The documented wrapper {data, error, meta} around `schema`, one class per schema."""
+    if schema is None:
+        return None
+    if isinstance(schema, type):
+        schema = schema()
+    key = (type(schema), bool(schema.many))
+    if key not in _ENVELOPES:
+        name = "Env" + type(schema).__name__.removesuffix("Schema") + ("List" if schema.many else "")
+        _ENVELOPES[key] = type(name, (Schema,), {
+            "data": ma.fields.Nested(schema, required=True),
+            "error": ma.fields.Constant(None, allow_none=True),
+            "meta": ma.fields.Nested(MetaSchema, required=True),
+            "success": ma.fields.Boolean(),
+        })
+    return _ENVELOPES[key]
+
+
+class Blueprint(_Blueprint):
+    """Every success is wrapped as {data, error: null, meta, success: true}."""
+
+    @staticmethod
+    def _prepare_response_content(data):
+        return {"data": data, "error": None, "meta": _meta(), "success": True}
+
+    @staticmethod
+    def _make_doc_response_schema(schema):
+        return envelope_schema(schema)
+
+
+class Api(_Api):
+    """Routes every error through one body builder."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self):
+        super()._register_error_handlers()
+        self._app.register_error_handler(errors.StoryboardError, self.handle_storyboard_error)
+        self._app.register_error_handler(IntegrityError, self.handle_integrity_error)
+        self._app.register_error_handler(OperationalError, self.handle_database_error)
+
+    def handle_http_exception(self, error: HTTPException):
+        data = getattr(error, "data", None) or {}
+        headers = dict(data.get("headers") or {})
+        if error.code == 405 and getattr(error, "valid_methods", None):
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 422 and "messages" in data:
+            detail = validation_detail(data["messages"])
+            return error_response(422, _summary(detail), detail=detail, headers=headers)
+        if error.code == 413:
+            return error_response(413, "Request body too large", headers=headers)
+        if error.code >= 500:
+            original = getattr(error, "original_exception", None) or error
+            log.error("Unhandled error on %s %s [%s]", request.method, request.path,
+                      getattr(g, "request_id", "-"), exc_info=original)
+            return error_response(500, "Internal server error")
+        message = data.get("message") or _http_message(error)
+        return error_response(error.code, message, headers=headers)
+
+    def handle_storyboard_error(self, error: errors.StoryboardError):
+        headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
+        return error_response(error.status, error.message, detail=error.detail, data=error.data,
+                              headers=headers)
+
+    def handle_integrity_error(self, error: IntegrityError):
+        from storyboard.models import db
+
+        db.session.rollback()
+        log.warning("Integrity error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(409, "Conflict with the current state of the resource")
+
+    def handle_database_error(self, error: OperationalError):
+        from storyboard.models import db
+
+        db.session.rollback()
+        log.error("Database error on %s %s", request.method, request.path, exc_info=error)
+        return error_response(503 if "locked" not in str(error.orig) else 409,
+                              "Database unavailable, try again")
+
+
+def _http_message(error: HTTPException) -> str:
+    return {404: "Not found", 405: "Method not allowed"}.get(error.code, error.name)

@@ -1,0 +1,50 @@
+"""Campaign JSON shapes (contract 4.2, E-09/E-10)."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import validate
+
+from storyboard.api.base import Schema
+from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, http_url, id_field, name_field
+from storyboard.models import CAMPAIGN_STATUSES
+
+
+class CampaignSchema(Schema):
+    id = ma.fields.String(dump_only=True)
+    clientId = ma.fields.String(attribute="client_id")
+    name = ma.fields.String()
+    goal = ma.fields.String()
+    status = ma.fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES))
+    productUrl = ma.fields.String(attribute="product_url", allow_none=True)
+    brief = ma.fields.Dict(allow_none=True)
+    metadata = ma.fields.Dict(attribute="meta", allow_none=True)
+    createdAt = IsoDateTime(attribute="created_at", dump_only=True)
+    updatedAt = IsoDateTime(attribute="updated_at", dump_only=True)
+
+
+class CampaignUpdateSchema(Schema):
+    name = name_field(allow_none=True)
+    goal = Trimmed(allow_none=True, validate=validate.Length(min=1, max=5000))
+    status = ma.fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES), allow_none=True)
+    productUrl = http_url(attribute="product_url", allow_none=True)
+    brief = ma.fields.Dict(allow_none=True)
+    metadata = ma.fields.Dict(attribute="meta", allow_none=True)
+
+
+class CampaignCreateSchema(CampaignUpdateSchema):
+    clientId = id_field(attribute="client_id", required=True)
+    name = name_field(required=True)
+    goal = Trimmed(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class CampaignStatsSchema(Schema):
+    videoCount = ma.fields.Integer()
+    totalSpend = ma.fields.Float()
+    avgCost = ma.fields.Float()
+    jobCount = ma.fields.Integer()
+    assetCount = ma.fields.Integer()
+
+
+class CampaignListArgsSchema(ListArgsSchema):
+    client_id = ma.fields.String(validate=validate.Length(max=64))

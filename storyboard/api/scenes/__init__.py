@@ -1,0 +1,1 @@
+"""Scenes resource (a job's storyboard)."""

@@ -1,0 +1,70 @@
+"""Command-line tools: `flask --app wsgi users|keys|worker|bootstrap-local`."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+users_cli = AppGroup("users", help="Manage users.")
+keys_cli = AppGroup("keys", help="Manage API keys.")
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--password", default=None, help="Password for /api/auth/login (optional).")
+@click.option("--email", default=None)
+@click.option("--admin", is_flag=True)
+def create_user(username, password, email, admin):
+    """Create a user."""
+    from storyboard.services import users
+
+    user = users.create_user(username, password=password, email=email, is_admin=admin)
+    click.echo(f"Created user {user.username} ({user.id})")
+
+
+@keys_cli.command("create")
+@click.argument("username")
+@click.option("--name", default="cli", help="A label for the key.")
+@click.option("--expires-days", type=int, default=None)
+def create_key(username, name, expires_days):
+    """Create an API key for USERNAME and print it (shown once)."""
+    from storyboard.services import users
+
+    _key, plain = users.create_api_key(users.get_user_by_name(username), name, expires_days)
+    click.echo(f"API key: {plain}")
+
+
+@click.command("bootstrap-local")
+@click.option("--username", default="local")
+def bootstrap_local(username):
+    """Ensure a local user exists and print a fresh API key for it (used by `make run`)."""
+    from storyboard import errors
+    from storyboard.services import users
+
+    try:
+        user = users.get_user_by_name(username)
+    except errors.NotFound:
+        user = users.create_user(username)
+    _key, plain = users.create_api_key(user, "make run")
+    click.echo(f"User: {user.username}")
+    click.echo(f"API key: {plain}")
+
+
+@click.command("worker")
+@click.option("--queues", default="ingest,llm,render,webhooks", help="Comma list of queues.")
+@click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
+def worker(queues, burst):
+    """Run an RQ worker for this app (needs REDIS_URL)."""
+    from storyboard import worker as worker_mod
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set: work runs in process without a worker")
+    worker_mod.run(current_app, queues.split(","), burst=burst)
+
+
+def register(app) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(keys_cli)
+    app.cli.add_command(bootstrap_local)
+    app.cli.add_command(worker)

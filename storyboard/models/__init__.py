@@ -1,0 +1,17 @@
+"""SQLAlchemy models; importing this package registers every table on `db.metadata`."""
+
+from .asset import ASSET_STATUSES, ASSET_TYPES, Asset
+from .base import Base, db, new_id, utcnow
+from .blob import Blob
+from .campaign import CAMPAIGN_STATUSES, Campaign
+from .client import Client
+from .job import JOB_STATUSES, TERMINAL_STATUSES, Job, JobEvent
+from .misc import IdempotencyKey, WebhookDelivery
+from .scene import Scene, SceneRevision
+from .user import ApiKey, User
+
+__all__ = [
+    "ASSET_STATUSES", "ASSET_TYPES", "Asset", "Base", "db", "new_id", "utcnow", "Blob",
+    "CAMPAIGN_STATUSES", "Campaign", "Client", "JOB_STATUSES", "TERMINAL_STATUSES", "Job", "JobEvent",
+    "IdempotencyKey", "WebhookDelivery", "Scene", "SceneRevision", "ApiKey", "User",
+]

@@ -1,0 +1,76 @@
+"""A video job: the brief, its storyboard's lifecycle, cost, and the rendered video."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import IdMixin, TimestampMixin, db, utcnow
+
+JOB_STATUSES = (
+    "pending",
+    "storyboard_processing",
+    "storyboard_review",
+    "in_progress",
+    "rendering",
+    "completed",
+    "failed",
+    "cancelled",
+)
+TERMINAL_STATUSES = ("completed", "failed", "cancelled")
+
+
+class Job(IdMixin, TimestampMixin, db.Model):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
+        Index("ix_jobs_status", "status"),
+    )
+
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(
+        ForeignKey("campaigns.id", ondelete="CASCADE"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(32), default="pending")
+    progress: Mapped[dict | None]
+    request: Mapped[dict]
+    asset_ids: Mapped[list | None]
+    generate_audio: Mapped[bool] = mapped_column(Boolean, default=False)
+    estimated_cost: Mapped[float] = mapped_column(Float)
+    actual_cost: Mapped[float | None] = mapped_column(Float)
+    error: Mapped[str | None] = mapped_column(Text)
+    error_detail: Mapped[dict | None]
+    feedback: Mapped[str | None] = mapped_column(Text)
+    callback_url: Mapped[str | None] = mapped_column(String(2048))
+    video_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
+    poster_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
+    video_duration: Mapped[float | None] = mapped_column(Float)
+    # Bumped on every storyboard (re)generation so a late duplicate run can be recognised.
+    generation: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    approved_at: Mapped[datetime | None]
+    started_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+
+    scenes: Mapped[list[Scene]] = relationship(  # noqa: F821
+        "Scene", order_by="Scene.scene_number", viewonly=True
+    )
+
+
+class JobEvent(db.Model):
+    """One line of a job's history: status changes, scene changes, who and why."""
+
+    __tablename__ = "job_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    from_status: Mapped[str | None] = mapped_column(String(32))
+    to_status: Mapped[str | None] = mapped_column(String(32))
+    actor: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

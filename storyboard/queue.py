@@ -1,0 +1,84 @@
+"""Background work: RQ on Redis when REDIS_URL is set, a small in-process thread runner otherwise.
+
+Work is named by dotted path ("storyboard.tasks.ingest.download_asset") so that services never
+import task modules. Both runners call the same task function with the same arguments.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flask import current_app
+
+log = logging.getLogger(__name__)
+
+QUEUES = ("ingest", "llm", "render", "webhooks")
+# Per-queue RQ settings: a hard timeout per job and retry intervals for abandoned or failed runs.
+JOB_TIMEOUTS = {"ingest": 300, "llm": 600, "render": 1800, "webhooks": 60}
+RETRY_INTERVALS = [10, 30, 90]
+
+_executor: ThreadPoolExecutor | None = None
+_executor_lock = threading.Lock()
+
+
+def resolve(path: str):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def enqueue(path: str, *args, queue: str = "ingest", job_id: str | None = None, retry: bool = True) -> None:
+    """Run `path(*args)` in the background, after the caller's commit."""
+    app = current_app._get_current_object()
+    if app.config.get("REDIS_URL"):
+        _enqueue_rq(app, path, args, queue, job_id, retry)
+    else:
+        _local_executor().submit(_run_local, app, path, args)
+
+
+def _enqueue_rq(app, path, args, queue, job_id, retry):
+    from rq import Queue, Retry
+
+    q = Queue(queue, connection=redis_connection(app))
+    q.enqueue(
+        path, *args, job_id=job_id, job_timeout=JOB_TIMEOUTS.get(queue, 600),
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if retry else None,
+        result_ttl=300, failure_ttl=7 * 24 * 3600,
+    )
+
+
+def redis_connection(app):
+    from redis import Redis
+
+    conn = app.extensions.get("storyboard_redis")
+    if conn is None:
+        conn = app.extensions["storyboard_redis"] = Redis.from_url(app.config["REDIS_URL"])
+    return conn
+
+
+def _local_executor() -> ThreadPoolExecutor:
+    global _executor
+    with _executor_lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="storyboard-work")
+        return _executor
+
+
+def _run_local(app, path, args):
+    with app.app_context():
+        try:
+            resolve(path)(*args)
+        except Exception:
+            # Task functions record failures on their rows; this only keeps the thread alive.
+            log.exception("Background task %s%r failed", path, args)
+
+
+def drain_local(timeout: float = 60.0) -> None:
+    """Wait for in-process work submitted so far (tests and shutdown)."""
+    global _executor
+    with _executor_lock:
+        executor, _executor = _executor, None
+    if executor is not None:
+        executor.shutdown(wait=True)

@@ -1,0 +1,1 @@
+"""The application's rules: transactions, tenant walls, and state machines live here."""

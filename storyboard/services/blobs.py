@@ -1,0 +1,56 @@
+"""Blob lifetime: which blobs a deletion frees, and removing the ones nobody uses any more."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+
+from sqlalchemy import exists, or_, select, union
+
+from storyboard.models import Asset, Blob, Job, db
+from storyboard.storage import get_store
+
+log = logging.getLogger(__name__)
+
+
+def _asset_blob_ids(condition) -> set[str]:
+    rows = db.session.execute(select(Asset.blob_id, Asset.thumbnail_blob_id).where(condition))
+    return {blob_id for row in rows for blob_id in row if blob_id}
+
+
+def _job_blob_ids(condition) -> set[str]:
+    rows = db.session.execute(select(Job.video_blob_id, Job.poster_blob_id).where(condition))
+    return {blob_id for row in rows for blob_id in row if blob_id}
+
+
+def blob_ids_of_client(client_id: str) -> set[str]:
+    return _asset_blob_ids(Asset.client_id == client_id) | _job_blob_ids(Job.client_id == client_id)
+
+
+def blob_ids_of_campaign(campaign_id: str) -> set[str]:
+    return _asset_blob_ids(Asset.campaign_id == campaign_id) | _job_blob_ids(Job.campaign_id == campaign_id)
+
+
+def is_referenced(blob_id: str) -> bool:
+    refs = union(
+        select(Asset.id).where(or_(Asset.blob_id == blob_id, Asset.thumbnail_blob_id == blob_id)),
+        select(Job.id).where(or_(Job.video_blob_id == blob_id, Job.poster_blob_id == blob_id)),
+    ).subquery()
+    return bool(db.session.scalar(select(exists(select(refs.c[0])))))
+
+
+def release(blob_ids: Iterable[str]) -> int:
+    """Delete each blob that no asset or job references any more; returns how many went."""
+    store, removed = get_store(), 0
+    for blob_id in set(blob_ids):
+        if not blob_id or is_referenced(blob_id):
+            continue
+        blob = db.session.get(Blob, blob_id)
+        if blob is None:
+            continue
+        sha = blob.sha256
+        db.session.delete(blob)
+        db.session.commit()
+        store.delete_content(sha)
+        removed += 1
+    return removed

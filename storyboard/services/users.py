@@ -1,0 +1,115 @@
+"""Users, passwords, API keys and login tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import UTC, datetime, timedelta
+
+import jwt
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from storyboard import errors
+from storyboard.models import ApiKey, User, db, utcnow
+
+KEY_PREFIX = "sk_"
+
+
+def _digest(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_user(username: str, password: str | None = None, email: str | None = None,
+                is_admin: bool = False) -> User:
+    """Create a user; Conflict when the username is taken."""
+    if db.session.scalar(select(User).where(User.username == username)):
+        raise errors.Conflict(f"User '{username}' already exists")
+    user = User(username=username, email=email, is_admin=is_admin,
+                password_hash=generate_password_hash(password) if password else None)
+    db.session.add(user)
+    db.session.commit()
+    return user
+
+
+def get_user_by_name(username: str) -> User:
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise errors.NotFound(f"User '{username}' not found")
+    return user
+
+
+def create_api_key(owner: User, name: str, expires_days: int | None = None) -> tuple[ApiKey, str]:
+    """Create a key; the plain key is returned once and only its digest is stored."""
+    plain = KEY_PREFIX + secrets.token_urlsafe(32)
+    expires = utcnow() + timedelta(days=expires_days) if expires_days else None
+    key = ApiKey(user_id=owner.id, name=name, prefix=plain[:10], digest=_digest(plain), expires_at=expires)
+    db.session.add(key)
+    db.session.commit()
+    return key, plain
+
+
+def list_api_keys(owner: User) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.user_id == owner.id).order_by(ApiKey.created_at.desc())
+    return list(db.session.scalars(query))
+
+
+def revoke_api_key(owner: User, key_id: str) -> None:
+    key = db.session.scalar(select(ApiKey).where(ApiKey.id == key_id, ApiKey.user_id == owner.id))
+    if key is None:
+        raise errors.NotFound("API key not found")
+    key.is_active = False
+    db.session.commit()
+
+
+def user_for_api_key(plain: str) -> User | None:
+    """One indexed lookup by digest; expired, revoked keys and inactive users do not authenticate."""
+    key = db.session.scalar(select(ApiKey).where(ApiKey.digest == _digest(plain), ApiKey.is_active.is_(True)))
+    if key is None or (key.expires_at and key.expires_at < utcnow()):
+        return None
+    user = db.session.get(User, key.user_id)
+    _check_active(user)
+    # Touch last_used at most once a minute so reads stay cheap.
+    if key.last_used is None or utcnow() - key.last_used > timedelta(minutes=1):
+        key.last_used = utcnow()
+        db.session.commit()
+    return user
+
+
+def issue_token(user: User, secret: str, minutes: int) -> str:
+    now = datetime.now(UTC)
+    claims = {"sub": user.username, "uid": user.id, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def user_for_token(token: str, secret: str) -> User | None:
+    try:
+        claims = jwt.decode(token, secret, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    user = db.session.get(User, claims.get("uid", ""))
+    if user is None or user.username != claims.get("sub"):
+        return None
+    _check_active(user)
+    return user
+
+
+def login(username: str, password: str, secret: str, minutes: int) -> tuple[User, str]:
+    """Check the password and return (user, JWT); Unauthorized on any mismatch."""
+    user = db.session.scalar(select(User).where(User.username == username))
+    if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
+        raise errors.Unauthorized("Incorrect username or password")
+    _check_active(user)
+    user.last_login = utcnow()
+    db.session.commit()
+    return user, issue_token(user, secret, minutes)
+
+
+def set_password(user: User, password: str) -> None:
+    user.password_hash = generate_password_hash(password)
+    db.session.commit()
+
+
+def _check_active(user: User | None) -> None:
+    if user is not None and not user.is_active:
+        raise errors.Forbidden("Inactive user")

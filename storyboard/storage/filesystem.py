@@ -1,0 +1,57 @@
+"""Blobs as files in a content-addressed directory: <root>/<sha[:2]>/<sha[2:4]>/<sha>."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+from storyboard.models import Blob
+from storyboard.storage.base import CHUNK, BlobStore, hashing_chunks
+
+
+class FilesystemStore(BlobStore):
+    name = "filesystem"
+
+    def __init__(self, root: str):
+        self.root = Path(root)
+        (self.root / "tmp").mkdir(parents=True, exist_ok=True)
+
+    def path(self, sha: str) -> Path:
+        return self.root / sha[:2] / sha[2:4] / sha
+
+    def _write(self, stream: BinaryIO) -> tuple[str, int]:
+        # Write to a temp name and rename, so a crash never leaves a half blob under a real name.
+        fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix="put-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                sha, size = hashing_chunks(stream, out.write)
+                out.flush()
+                os.fsync(out.fileno())
+            final = self.path(sha)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+        return sha, size
+
+    def open_range(self, blob: Blob, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        last = blob.size_bytes - 1 if end is None else end
+        with open(self.path(blob.sha256), "rb") as f:
+            f.seek(start)
+            remaining = last - start + 1
+            while remaining > 0 and (chunk := f.read(min(CHUNK, remaining))):
+                remaining -= len(chunk)
+                yield chunk
+
+    def delete_content(self, sha: str) -> None:
+        try:
+            self.path(sha).unlink()
+        except FileNotFoundError:
+            pass
+
+    def exists(self, blob: Blob) -> bool:
+        return self.path(blob.sha256).is_file()

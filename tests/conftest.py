@@ -1,0 +1,189 @@
+"""Test app on every backend that answers: SQLite + filesystem blobs always, Postgres + BYTEA blobs when up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+from config import database_url
+from tests.support import factories
+
+PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") \
+    or "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def postgres_answers() -> str | None:
+    """None when Postgres answers, else the reason it does not."""
+    if not PG_ADMIN_URL.startswith("postgres"):
+        return "DATABASE_URL is not a Postgres URL"
+    try:
+        import psycopg
+
+        with psycopg.connect(_plain(PG_ADMIN_URL), connect_timeout=3):
+            return None
+    except Exception as exc:  # any failure to connect means: skip these tests, say why
+        return f"Postgres does not answer at {PG_ADMIN_URL}: {type(exc).__name__}"
+
+
+def redis_answers() -> str | None:
+    try:
+        from redis import Redis
+
+        Redis.from_url(REDIS_TEST_URL, socket_timeout=2).ping()
+        return None
+    except Exception as exc:  # any failure to connect means: skip these tests, say why
+        return f"Redis does not answer at {REDIS_TEST_URL}: {type(exc).__name__}"
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+@dataclass
+class Backend:
+    name: str
+    database_url: str
+    blob_storage: str
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def backend(request, tmp_path_factory):
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("sqlite") / "test.db"
+        yield Backend("sqlite", f"sqlite:///{path}", "filesystem")
+        return
+    reason = postgres_answers()
+    if reason:
+        pytest.skip(reason)
+    yield from _postgres_backend()
+
+
+def _postgres_backend():
+    import psycopg
+
+    name = f"sb_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = _plain(PG_ADMIN_URL).rsplit("/", 1)[0]
+    yield Backend("postgres", database_url(f"{base}/{name}"), "postgres")
+    with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_settings(backend: Backend, blob_dir: str, **overrides) -> dict:
+    settings = {
+        "ENVIRONMENT": "testing",
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": backend.database_url,
+        "BLOB_STORAGE_TYPE": backend.blob_storage,
+        "BLOB_STORAGE_DIR": blob_dir,
+        "ASSET_FETCH_ALLOW_PRIVATE": True,
+        "AI_PROVIDER": "offline",
+        "REDIS_URL": "",
+        "REQUEST_WAIT_SECONDS": 20.0,
+        "LOG_LEVEL": "WARNING",
+    }
+    settings.update(overrides)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def app(backend, tmp_path_factory):
+    from flask_migrate import upgrade
+
+    from storyboard import create_app
+
+    blob_dir = str(tmp_path_factory.mktemp("blobs"))
+    application = create_app(test_settings(backend, blob_dir), env={})
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        from storyboard.models import db
+
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request):
+    """Each test starts with empty tables and an empty blob folder."""
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application = request.getfixturevalue("app")
+    from storyboard.queue import drain_local
+
+    drain_local()
+    with application.app_context():
+        from storyboard.models import db
+
+        db.session.rollback()
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(table.delete())
+        db.session.commit()
+        db.session.remove()
+    root = application.config["BLOB_STORAGE_DIR"]
+    shutil.rmtree(root, ignore_errors=True)
+    os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
+    application.extensions.pop("storyboard_blob_store", None)
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+
+
+class ApiClient:
+    """A test client that sends one user's API key with every request."""
+
+    def __init__(self, client, key: str, user):
+        self.client, self.key, self.user = client, key, user
+
+    def open(self, method: str, path: str, **kwargs):
+        headers = {"X-API-Key": self.key, **kwargs.pop("headers", {})}
+        return self.client.open(path, method=method, headers=headers, **kwargs)
+
+    def get(self, path, **kw):
+        return self.open("GET", path, **kw)
+
+    def post(self, path, **kw):
+        return self.open("POST", path, **kw)
+
+    def put(self, path, **kw):
+        return self.open("PUT", path, **kw)
+
+    def delete(self, path, **kw):
+        return self.open("DELETE", path, **kw)
+
+    def head(self, path, **kw):
+        return self.open("HEAD", path, **kw)
+
+
+def _api_for(app, username: str) -> ApiClient:
+    with app.app_context():
+        user, key = factories.make_user(username)
+        user_id = user.id
+    with app.app_context():
+        from storyboard.models import User, db
+
+        user = db.session.get(User, user_id)
+        db.session.expunge(user)
+    return ApiClient(app.test_client(), key, user)
+
+
+@pytest.fixture
+def api(app):
+    """User A's client."""
+    return _api_for(app, "alice")
+
+
+@pytest.fixture
+def other(app):
+    """User B's client: A's ids must be invisible to it."""
+    return _api_for(app, "bob")

@@ -1,0 +1,38 @@
+"""Make rows through the services, as a user of the API would."""
+
+from __future__ import annotations
+
+import itertools
+
+from storyboard.services import campaigns, clients, users
+
+_counter = itertools.count(1)
+
+
+def make_user(username: str | None = None):
+    """A user and a plain API key for it."""
+    user = users.create_user(username or f"user{next(_counter)}", password="correct horse")
+    _key, plain = users.create_api_key(user, "tests")
+    return user, plain
+
+
+def make_client(owner, **data):
+    return clients.create_client(owner, {"name": data.pop("name", f"Client {next(_counter)}"), **data})
+
+
+def make_campaign(owner, client, **data):
+    base = {"client_id": client.id, "name": f"Campaign {next(_counter)}", "goal": "Sell more"}
+    return campaigns.create_campaign(owner, {**base, **data})
+
+
+def brief(client_id: str, *, duration: float = 30, campaign_id: str | None = None, **extra) -> dict:
+    """A valid JobCreateRequest body."""
+    body = {
+        "context": {"clientId": client_id, **({"campaignId": campaign_id} if campaign_id else {})},
+        "adBasics": {"product": "Aurora Smart Bottle", "targetAudience": "busy commuters",
+                     "keyMessage": "Stay hydrated without thinking", "callToAction": "Order today"},
+        "creative": {"videoSpecs": {"duration": duration, "format": "16:9"},
+                     "direction": {"style": "modern", "tone": "upbeat"}},
+    }
+    body.update(extra)
+    return body
