@@ -39,7 +39,7 @@ def database_url(url: str | None) -> str:
         return f"sqlite:///{VAR_DIR / 'storyboard.db'}"
     for prefix in ("postgresql://", "postgres://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -98,6 +98,8 @@ def finalize(config: dict) -> dict:
         if config["ENVIRONMENT"] not in {"development", "testing"}:
             raise RuntimeError("SECRET_KEY must be set outside development")
         config["SECRET_KEY"] = _local_secret()
+    if len(config["SECRET_KEY"]) < 32:
+        raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens)")
     if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
         raise RuntimeError("ASSET_FETCH_ALLOW_PRIVATE must not be enabled in production")
     config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})

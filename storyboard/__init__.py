@@ -27,8 +27,12 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     _setup_logging(app)
     _setup_database(app, db)
     Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
-    CORS(app, origins=list(app.config["CORS_ORIGINS"]), supports_credentials=True,
-         expose_headers=["Content-Range", "Content-Length", "ETag", "X-Request-ID"])
+    CORS(
+        app,
+        origins=list(app.config["CORS_ORIGINS"]),
+        supports_credentials=True,
+        expose_headers=["Content-Range", "Content-Length", "ETag", "X-Request-ID"],
+    )
 
     @app.before_request
     def _start():
@@ -57,10 +61,12 @@ def _api_settings() -> dict:
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
         "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         "API_SPEC_OPTIONS": {
-            "components": {"securitySchemes": {
-                "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-                "Bearer": {"type": "http", "scheme": "bearer"},
-            }},
+            "components": {
+                "securitySchemes": {
+                    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+                    "Bearer": {"type": "http", "scheme": "bearer"},
+                }
+            },
             "security": [{"ApiKey": []}, {"Bearer": []}],
         },
     }

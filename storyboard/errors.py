@@ -26,8 +26,9 @@ class StoryboardError(Exception):
     status = 500
     default_message = "Internal server error"
 
-    def __init__(self, message: str | None = None, *, detail: Any = None, data: Any = None,
-                 info: dict[str, Any] | None = None):
+    def __init__(
+        self, message: str | None = None, *, detail: Any = None, data: Any = None, info: dict[str, Any] | None = None
+    ):
         self.message = message or self.default_message
         self.detail = detail
         self.data = data

@@ -43,9 +43,13 @@ def _enqueue_rq(app, path, args, queue, job_id, retry):
 
     q = Queue(queue, connection=redis_connection(app))
     q.enqueue(
-        path, *args, job_id=job_id, job_timeout=JOB_TIMEOUTS.get(queue, 600),
+        path,
+        *args,
+        job_id=job_id,
+        job_timeout=JOB_TIMEOUTS.get(queue, 600),
         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if retry else None,
-        result_ttl=300, failure_ttl=7 * 24 * 3600,
+        result_ttl=300,
+        failure_ttl=7 * 24 * 3600,
     )
 
 

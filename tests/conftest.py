@@ -12,8 +12,9 @@ import pytest
 from config import database_url
 from tests.support import factories
 
-PG_ADMIN_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") \
-    or "postgresql://postgres@127.0.0.1:5432/test"
+PG_ADMIN_URL = (
+    os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
+)
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
@@ -78,7 +79,7 @@ def _postgres_backend():
 def test_settings(backend: Backend, blob_dir: str, **overrides) -> dict:
     settings = {
         "ENVIRONMENT": "testing",
-        "SECRET_KEY": "test-secret",
+        "SECRET_KEY": "test-secret-0123456789abcdef0123456789abcdef",
         "SQLALCHEMY_DATABASE_URI": backend.database_url,
         "BLOB_STORAGE_TYPE": backend.blob_storage,
         "BLOB_STORAGE_DIR": blob_dir,

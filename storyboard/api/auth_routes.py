@@ -48,8 +48,12 @@ class ApiKeyCreatedSchema(ApiKeySchema):
 
 
 def _cookie_kwargs() -> dict:
-    return {"httponly": True, "samesite": "Lax", "path": "/",
-            "secure": current_app.config["ENVIRONMENT"] == "production"}
+    return {
+        "httponly": True,
+        "samesite": "Lax",
+        "path": "/",
+        "secure": current_app.config["ENVIRONMENT"] == "production",
+    }
 
 
 @blp.route("/login")
@@ -60,8 +64,13 @@ class Login(MethodView):
         """Log in with username and password; the token comes in the body and as a cookie."""
         minutes = current_app.config["ACCESS_TOKEN_EXPIRE_MINUTES"]
         user, token = users.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
-        body = {"access_token": token, "token_type": "bearer", "expires_in": minutes * 60,
-                "message": "Login successful", "username": user.username}
+        body = {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": minutes * 60,
+            "message": "Login successful",
+            "username": user.username,
+        }
         response = make_response(jsonify(blp._prepare_response_content(TokenSchema().dump(body))))
         response.set_cookie("access_token", token, max_age=minutes * 60, **_cookie_kwargs())
         return response
@@ -89,7 +98,8 @@ class ApiKeys(MethodView):
     def post(self, data):
         """Create an API key; the key is shown once, in this response."""
         key, plain = users.create_api_key(principal(), data["name"], data.get("expires_days"))
-        return {**ApiKeySchema().dump(key), "api_key": plain}
+        key.api_key = plain  # shown once: never stored, only dumped in this response
+        return key
 
 
 @blp.route("/api-keys/<key_id>")

@@ -9,7 +9,7 @@ import marshmallow as ma
 from flask import g, jsonify, request
 from flask_smorest import Api as _Api
 from flask_smorest import Blueprint as _Blueprint
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storyboard import errors
@@ -119,12 +119,16 @@ def envelope_schema(schema):
     key = (type(schema), bool(schema.many))
     if key not in _ENVELOPES:
         name = "Env" + type(schema).__name__.removesuffix("Schema") + ("List" if schema.many else "")
-        _ENVELOPES[key] = type(name, (Schema,), {
-            "data": ma.fields.Nested(schema, required=True),
-            "error": ma.fields.Constant(None, allow_none=True),
-            "meta": ma.fields.Nested(MetaSchema, required=True),
-            "success": ma.fields.Boolean(),
-        })
+        _ENVELOPES[key] = type(
+            name,
+            (Schema,),
+            {
+                "data": ma.fields.Nested(schema, required=True),
+                "error": ma.fields.Constant(None, allow_none=True),
+                "meta": ma.fields.Nested(MetaSchema, required=True),
+                "success": ma.fields.Boolean(),
+            },
+        )
     return _ENVELOPES[key]
 
 
@@ -150,6 +154,7 @@ class Api(_Api):
         self._app.register_error_handler(errors.StoryboardError, self.handle_storyboard_error)
         self._app.register_error_handler(IntegrityError, self.handle_integrity_error)
         self._app.register_error_handler(OperationalError, self.handle_database_error)
+        self._app.register_error_handler(DataError, self.handle_data_error)
 
     def handle_http_exception(self, error: HTTPException):
         data = getattr(error, "data", None) or {}
@@ -163,16 +168,20 @@ class Api(_Api):
             return error_response(413, "Request body too large", headers=headers)
         if error.code >= 500:
             original = getattr(error, "original_exception", None) or error
-            log.error("Unhandled error on %s %s [%s]", request.method, request.path,
-                      getattr(g, "request_id", "-"), exc_info=original)
+            log.error(
+                "Unhandled error on %s %s [%s]",
+                request.method,
+                request.path,
+                getattr(g, "request_id", "-"),
+                exc_info=original,
+            )
             return error_response(500, "Internal server error")
         message = data.get("message") or _http_message(error)
         return error_response(error.code, message, headers=headers)
 
     def handle_storyboard_error(self, error: errors.StoryboardError):
         headers = {"WWW-Authenticate": "Bearer"} if error.status == 401 else None
-        return error_response(error.status, error.message, detail=error.detail, data=error.data,
-                              headers=headers)
+        return error_response(error.status, error.message, detail=error.detail, data=error.data, headers=headers)
 
     def handle_integrity_error(self, error: IntegrityError):
         from storyboard.models import db
@@ -181,13 +190,19 @@ class Api(_Api):
         log.warning("Integrity error on %s %s: %s", request.method, request.path, error.orig)
         return error_response(409, "Conflict with the current state of the resource")
 
+    def handle_data_error(self, error: DataError):
+        from storyboard.models import db
+
+        db.session.rollback()
+        log.warning("Data error on %s %s: %s", request.method, request.path, error.orig)
+        return error_response(422, "A value is out of range or of the wrong kind")
+
     def handle_database_error(self, error: OperationalError):
         from storyboard.models import db
 
         db.session.rollback()
         log.error("Database error on %s %s", request.method, request.path, exc_info=error)
-        return error_response(503 if "locked" not in str(error.orig) else 409,
-                              "Database unavailable, try again")
+        return error_response(503 if "locked" not in str(error.orig) else 409, "Database unavailable, try again")
 
 
 def _http_message(error: HTTPException) -> str:

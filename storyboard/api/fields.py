@@ -27,13 +27,15 @@ def name_field(max_length: int = 200, **kwargs) -> Trimmed:
 
 
 def http_url(**kwargs) -> ma.fields.Url:
-    return ma.fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2048),
-                         **kwargs)
+    return ma.fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2048), **kwargs)
+
+
+MAX_INT = 2**31 - 1
 
 
 class ListArgsSchema(Schema):
     limit = ma.fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
-    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
+    offset = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
 
 
 class MessageSchema(Schema):

@@ -11,7 +11,25 @@ from .scene import Scene, SceneRevision
 from .user import ApiKey, User
 
 __all__ = [
-    "ASSET_STATUSES", "ASSET_TYPES", "Asset", "Base", "db", "new_id", "utcnow", "Blob",
-    "CAMPAIGN_STATUSES", "Campaign", "Client", "JOB_STATUSES", "TERMINAL_STATUSES", "Job", "JobEvent",
-    "IdempotencyKey", "WebhookDelivery", "Scene", "SceneRevision", "ApiKey", "User",
+    "ASSET_STATUSES",
+    "ASSET_TYPES",
+    "Asset",
+    "Base",
+    "db",
+    "new_id",
+    "utcnow",
+    "Blob",
+    "CAMPAIGN_STATUSES",
+    "Campaign",
+    "Client",
+    "JOB_STATUSES",
+    "TERMINAL_STATUSES",
+    "Job",
+    "JobEvent",
+    "IdempotencyKey",
+    "WebhookDelivery",
+    "Scene",
+    "SceneRevision",
+    "ApiKey",
+    "User",
 ]

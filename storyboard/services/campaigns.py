@@ -14,9 +14,16 @@ UPDATABLE = ("name", "goal", "status", "product_url", "brief", "meta")
 def create_campaign(owner: User, data: dict) -> Campaign:
     """Create a campaign under one of the caller's clients (404 for anyone else's)."""
     client = get_client(owner, data["client_id"])
-    campaign = Campaign(user_id=owner.id, client_id=client.id, name=data["name"], goal=data["goal"],
-                        status=data.get("status") or "draft", product_url=data.get("product_url"),
-                        brief=data.get("brief"), meta=data.get("meta") or None)
+    campaign = Campaign(
+        user_id=owner.id,
+        client_id=client.id,
+        name=data["name"],
+        goal=data["goal"],
+        status=data.get("status") or "draft",
+        product_url=data.get("product_url"),
+        brief=data.get("brief"),
+        meta=data.get("meta") or None,
+    )
     db.session.add(campaign)
     db.session.commit()
     return campaign

@@ -17,9 +17,14 @@ def _brand(value: dict | None) -> dict | None:
 
 
 def create_client(owner: User, data: dict) -> Client:
-    client = Client(user_id=owner.id, name=data["name"], description=data.get("description") or "",
-                    homepage=data.get("homepage"), brand_guidelines=_brand(data.get("brand_guidelines")),
-                    meta=data.get("meta") or None)
+    client = Client(
+        user_id=owner.id,
+        name=data["name"],
+        description=data.get("description") or "",
+        homepage=data.get("homepage"),
+        brand_guidelines=_brand(data.get("brand_guidelines")),
+        meta=data.get("meta") or None,
+    )
     db.session.add(client)
     db.session.commit()
     return client

@@ -5,7 +5,11 @@ from __future__ import annotations
 from storyboard import errors
 
 REVIEW_ACTIONS = (
-    "regenerate_scene", "regenerate_all_scenes", "reject_storyboard", "approve_storyboard", "revert_scene",
+    "regenerate_scene",
+    "regenerate_all_scenes",
+    "reject_storyboard",
+    "approve_storyboard",
+    "revert_scene",
     "cancel",
 )
 ALLOWED: dict[str, tuple[str, ...]] = {

@@ -39,6 +39,5 @@ def brief_duration(brief: Mapping, settings: Mapping) -> float:
 def list_events(owner: User, job_id: str, *, after: int = 0, limit: int = 200) -> list[JobEvent]:
     """The job's history after event number `after`, oldest first."""
     job = get_job(owner, job_id)
-    query = (select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.id > after)
-             .order_by(JobEvent.id).limit(limit))
+    query = select(JobEvent).where(JobEvent.job_id == job.id, JobEvent.id > after).order_by(JobEvent.id).limit(limit)
     return list(db.session.scalars(query))

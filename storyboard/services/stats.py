@@ -11,11 +11,13 @@ from storyboard.services.clients import get_client
 
 def _job_numbers(condition) -> dict:
     completed = Job.status == "completed"
-    row = db.session.execute(select(
-        func.count(Job.id),
-        func.count(case((completed, 1))),
-        func.coalesce(func.sum(case((completed, Job.actual_cost), else_=0.0)), 0.0),
-    ).where(condition)).one()
+    row = db.session.execute(
+        select(
+            func.count(Job.id),
+            func.count(case((completed, 1))),
+            func.coalesce(func.sum(case((completed, Job.actual_cost), else_=0.0)), 0.0),
+        ).where(condition)
+    ).one()
     jobs, videos, spend = row
     return {"jobCount": jobs, "videoCount": videos, "totalSpend": round(float(spend), 4)}
 

@@ -49,10 +49,12 @@ class BlobStore(ABC):
         """Stage the bytes and return (sha256, size)."""
 
     def _attach(self, blob: Blob) -> None:
-        """Make staged bytes the content of a freshly inserted row."""
+        """Make staged bytes the content of a freshly inserted row (the filesystem store has nothing to do)."""
+        return None
 
     def _drop_staged(self, sha: str) -> None:
-        """Forget staged bytes that turned out to be known already."""
+        """Forget staged bytes that turned out to be known already (content-addressed files need nothing)."""
+        return None
 
     @abstractmethod
     def open_range(self, blob: Blob, start: int = 0, end: int | None = None) -> Iterator[bytes]:

@@ -28,15 +28,18 @@ class PostgresStore(BlobStore):
         seq = iter(range(1 << 30))
 
         def sink(chunk: bytes) -> None:
-            session.execute(text(f"INSERT INTO {STAGE} (seq, data) VALUES (:s, :d)"),
-                            {"s": next(seq), "d": chunk})
+            session.execute(text(f"INSERT INTO {STAGE} (seq, data) VALUES (:s, :d)"), {"s": next(seq), "d": chunk})
 
         return hashing_chunks(stream, sink)
 
     def _attach(self, blob: Blob) -> None:
         db.session.execute(
-            text(f"UPDATE asset_blobs SET data = (SELECT coalesce(string_agg(data, ''::bytea ORDER BY seq),"
-                 f" ''::bytea) FROM {STAGE}) WHERE id = :id"), {"id": blob.id})
+            text(
+                f"UPDATE asset_blobs SET data = (SELECT coalesce(string_agg(data, ''::bytea ORDER BY seq),"
+                f" ''::bytea) FROM {STAGE}) WHERE id = :id"
+            ),
+            {"id": blob.id},
+        )
         self._drop_staged(blob.sha256)
 
     def _drop_staged(self, sha: str) -> None:
@@ -48,8 +51,10 @@ class PostgresStore(BlobStore):
         while position <= last:
             length = min(CHUNK, last - position + 1)
             # substring() is 1-based.
-            chunk = db.session.scalar(text("SELECT substring(data FROM :p FOR :n) FROM asset_blobs WHERE id = :id"),
-                                      {"p": position + 1, "n": length, "id": blob.id})
+            chunk = db.session.scalar(
+                text("SELECT substring(data FROM :p FOR :n) FROM asset_blobs WHERE id = :id"),
+                {"p": position + 1, "n": length, "id": blob.id},
+            )
             if not chunk:
                 return
             position += len(chunk)
@@ -59,5 +64,4 @@ class PostgresStore(BlobStore):
         """The bytes live in the row, so deleting the row deleted them."""
 
     def exists(self, blob: Blob) -> bool:
-        return bool(db.session.scalar(text("SELECT data IS NOT NULL FROM asset_blobs WHERE id = :id"),
-                                      {"id": blob.id}))
+        return bool(db.session.scalar(text("SELECT data IS NOT NULL FROM asset_blobs WHERE id = :id"), {"id": blob.id}))

@@ -12,13 +12,30 @@ def create(api, **body):
 
 
 def test_create_client_returns_the_contract_shape(api):
-    data = create(api, homepage="https://acme.test", brandGuidelines={"colors": ["#112233"], "tone": "warm"},
-                  metadata={"tier": "gold"})
-    assert set(data) == {"id", "name", "description", "homepage", "brandGuidelines", "metadata",
-                         "createdAt", "updatedAt"}
+    data = create(
+        api,
+        homepage="https://acme.test",
+        brandGuidelines={"colors": ["#112233"], "tone": "warm"},
+        metadata={"tier": "gold"},
+    )
+    assert set(data) == {
+        "id",
+        "name",
+        "description",
+        "homepage",
+        "brandGuidelines",
+        "metadata",
+        "createdAt",
+        "updatedAt",
+    }
     assert data["description"] == ""
-    assert data["brandGuidelines"] == {"colors": ["#112233"], "fonts": None, "tone": "warm",
-                                       "restrictions": None, "examples": None}
+    assert data["brandGuidelines"] == {
+        "colors": ["#112233"],
+        "fonts": None,
+        "tone": "warm",
+        "restrictions": None,
+        "examples": None,
+    }
     assert data["createdAt"].endswith("Z") and "T" in data["createdAt"]
 
 
@@ -26,14 +43,17 @@ def test_client_name_is_trimmed(api):
     assert create(api, name="  Acme  ")["name"] == "Acme"
 
 
-@pytest.mark.parametrize("body, field", [
-    ({}, "name"),
-    ({"name": ""}, "name"),
-    ({"name": "x" * 201}, "name"),
-    ({"name": "A", "homepage": "ftp://acme.test"}, "homepage"),
-    ({"name": "A", "brandGuidelines": {"colors": "red"}}, "colors"),
-    ({"name": 5}, "name"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "x" * 201}, "name"),
+        ({"name": "A", "homepage": "ftp://acme.test"}, "homepage"),
+        ({"name": "A", "brandGuidelines": {"colors": "red"}}, "colors"),
+        ({"name": 5}, "name"),
+    ],
+)
 def test_invalid_client_bodies_answer_422_with_detail(api, body, field):
     body = assert_error(api.post("/api/v3/clients", json=body), 422)
     assert any(field in [str(p) for p in d["loc"]] for d in body["detail"]), body["detail"]
@@ -83,8 +103,9 @@ def test_other_users_client_is_404_on_every_route(api, other):
 
 def test_delete_client_cascades_to_campaigns(api):
     client = create(api)
-    campaign = assert_ok(api.post("/api/v3/campaigns", json={"clientId": client["id"], "name": "Spring",
-                                                             "goal": "Awareness"}), 201)
+    campaign = assert_ok(
+        api.post("/api/v3/campaigns", json={"clientId": client["id"], "name": "Spring", "goal": "Awareness"}), 201
+    )
     assert assert_ok(api.delete(f"/api/v3/clients/{client['id']}")) == {"message": "Client deleted successfully"}
     assert_error(api.get(f"/api/v3/campaigns/{campaign['id']}"), 404)
     assert api.get("/api/v3/campaigns").get_json()["meta"]["total"] == 0
@@ -101,5 +122,8 @@ def test_requests_without_credentials_are_401(api):
     body = assert_error(api.client.get("/api/v3/clients"), 401, "Not authenticated")
     assert body["detail"]
     assert_error(api.client.get("/api/v3/clients", headers={"X-API-Key": "sk_wrong"}), 401)
-    assert_error(api.client.get("/api/v3/clients", headers={"Authorization": "Bearer nope"}), 401,
-                 "Could not validate credentials")
+    assert_error(
+        api.client.get("/api/v3/clients", headers={"Authorization": "Bearer nope"}),
+        401,
+        "Could not validate credentials",
+    )

@@ -29,10 +29,27 @@ def brief(client_id: str, *, duration: float = 30, campaign_id: str | None = Non
     """A valid JobCreateRequest body."""
     body = {
         "context": {"clientId": client_id, **({"campaignId": campaign_id} if campaign_id else {})},
-        "adBasics": {"product": "Aurora Smart Bottle", "targetAudience": "busy commuters",
-                     "keyMessage": "Stay hydrated without thinking", "callToAction": "Order today"},
-        "creative": {"videoSpecs": {"duration": duration, "format": "16:9"},
-                     "direction": {"style": "modern", "tone": "upbeat"}},
+        "adBasics": {
+            "product": "Aurora Smart Bottle",
+            "targetAudience": "busy commuters",
+            "keyMessage": "Stay hydrated without thinking",
+            "callToAction": "Order today",
+        },
+        "creative": {
+            "videoSpecs": {"duration": duration, "format": "16:9"},
+            "direction": {"style": "modern", "tone": "upbeat"},
+        },
     }
     body.update(extra)
     return body
+
+
+def make_job(owner, client, campaign=None, status: str = "storyboard_review", **data):
+    """A job row in a given status (for reads; the create flow has its own tests)."""
+    from storyboard.models import Job, db
+
+    job = Job(user_id=owner.id, client_id=client.id, campaign_id=campaign.id if campaign else None,
+              status=status, request=brief(client.id), estimated_cost=3.015, **data)
+    db.session.add(job)
+    db.session.commit()
+    return job

@@ -25,8 +25,9 @@ class Campaigns(MethodView):
     @blp.response(200, CampaignSchema(many=True))
     def get(self, args):
         """List campaigns, newest first (filter: client_id)."""
-        items, total = campaigns.list_campaigns(principal(), client_id=args.get("client_id"),
-                                                offset=args["offset"], limit=args["limit"])
+        items, total = campaigns.list_campaigns(
+            principal(), client_id=args.get("client_id"), offset=args["offset"], limit=args["limit"]
+        )
         set_list_meta(total, args["offset"], args["limit"])
         return items
 

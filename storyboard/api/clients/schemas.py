@@ -34,8 +34,9 @@ class ClientCreateSchema(Schema):
     name = name_field(required=True)
     description = Trimmed(allow_none=True, validate=validate.Length(max=5000))
     homepage = http_url(allow_none=True)
-    brandGuidelines = ma.fields.Nested(BrandGuidelinesSchema, data_key="brandGuidelines",
-                                       attribute="brand_guidelines", allow_none=True)
+    brandGuidelines = ma.fields.Nested(
+        BrandGuidelinesSchema, data_key="brandGuidelines", attribute="brand_guidelines", allow_none=True
+    )
     metadata = ma.fields.Dict(attribute="meta", allow_none=True)
 
 

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, http_url, id_field
+from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema, Trimmed, http_url, id_field
 from storyboard.api.scenes.schemas import SceneSchema
 from storyboard.models import ASSET_TYPES, JOB_STATUSES
 from storyboard.services import job_states
@@ -38,8 +38,12 @@ class VideoSpecsSchema(Schema):
 class DirectionSchema(Schema):
     style = Trimmed(required=True, validate=validate.Length(min=1, max=500))
     tone = Trimmed(allow_none=True, validate=validate.Length(max=500))
-    visualElements = ma.fields.List(Trimmed(validate=validate.Length(max=200)), attribute="visual_elements",
-                                    allow_none=True, validate=validate.Length(max=30))
+    visualElements = ma.fields.List(
+        Trimmed(validate=validate.Length(max=200)),
+        attribute="visual_elements",
+        allow_none=True,
+        validate=validate.Length(max=30),
+    )
     musicStyle = Trimmed(attribute="music_style", allow_none=True, validate=validate.Length(max=200))
 
 
@@ -57,19 +61,20 @@ class AssetInputSchema(Schema):
 
 
 class CreativeSchema(Schema):
-    videoSpecs = ma.fields.Nested(VideoSpecsSchema, attribute="video_specs",
-                                  load_default=lambda: VideoSpecsSchema().load({}))
+    videoSpecs = ma.fields.Nested(
+        VideoSpecsSchema, attribute="video_specs", load_default=lambda: VideoSpecsSchema().load({})
+    )
     direction = ma.fields.Nested(DirectionSchema, required=True)
-    assets = ma.fields.List(ma.fields.Nested(AssetInputSchema), load_default=list,
-                            validate=validate.Length(max=20))
+    assets = ma.fields.List(ma.fields.Nested(AssetInputSchema), load_default=list, validate=validate.Length(max=20))
     storyboard = ma.fields.Dict(allow_none=True)
 
 
 class AdvancedSchema(Schema):
-    duration = ma.fields.Integer(allow_none=True)
+    duration = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3600))
     resolution = ma.fields.String(allow_none=True, validate=validate.Length(max=20))
-    modelPreferences = ma.fields.List(ma.fields.String(validate=validate.Length(max=100)),
-                                      attribute="model_preferences", allow_none=True)
+    modelPreferences = ma.fields.List(
+        ma.fields.String(validate=validate.Length(max=100)), attribute="model_preferences", allow_none=True
+    )
 
 
 class JobCreateSchema(Schema):
@@ -121,7 +126,8 @@ class JobSchema(Schema):
     audio = ma.fields.Function(_audio)
     videoUrl = ma.fields.Function(_video_url, allow_none=True)
     thumbnailUrl = ma.fields.Function(
-        lambda j: f"/api/v3/jobs/{j.id}/video/thumbnail" if j.poster_blob_id else None, allow_none=True)
+        lambda j: f"/api/v3/jobs/{j.id}/video/thumbnail" if j.poster_blob_id else None, allow_none=True
+    )
     error = ma.fields.String(allow_none=True)
     errorDetail = ma.fields.Dict(attribute="error_detail", allow_none=True)
     estimatedCost = ma.fields.Float(attribute="estimated_cost")
@@ -136,8 +142,9 @@ class JobSchema(Schema):
     updatedAt = IsoDateTime(attribute="updated_at")
 
     def _progress(self, job) -> dict:
-        return ProgressSchema().dump(job.progress or {"current_stage": job.status, "scenes_total": 0,
-                                                      "scenes_completed": 0, "percent": 0})
+        return ProgressSchema().dump(
+            job.progress or {"current_stage": job.status, "scenes_total": 0, "scenes_completed": 0, "percent": 0}
+        )
 
 
 class JobListItemSchema(JobSchema):
@@ -163,5 +170,5 @@ class JobEventSchema(Schema):
 
 
 class JobEventArgsSchema(Schema):
-    after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0))
+    after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     limit = ma.fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))

@@ -1,0 +1,63 @@
+# Two commands: `make run` (serve locally on SQLite + a blob folder) and `make test` (the whole suite).
+VENV    := .venv
+PY      := $(VENV)/bin/python
+FLASK   := $(VENV)/bin/flask --app wsgi
+STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+
+.PHONY: run test serve worker migrate lint bench services venv clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+migrate: venv
+	@mkdir -p var
+	$(FLASK) db upgrade
+
+run: migrate
+	@$(FLASK) bootstrap-local
+	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: /api/v3/openapi.json, Swagger UI: /api/v3/docs)"
+	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
+
+serve: migrate
+	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
+
+worker: migrate
+	$(FLASK) worker
+
+test: venv services
+	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
+	$(VENV)/bin/lint-imports --no-cache
+
+bench: venv
+	$(PY) bench/run.py
+
+# Start the machine's PostgreSQL and Redis when they are installed but stopped (tests skip what is absent).
+services:
+	@if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 2>/dev/null; then \
+		echo "starting PostgreSQL"; \
+		pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+		for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; \
+	fi
+	@if command -v redis-server >/dev/null 2>&1 && ! redis-cli -h 127.0.0.1 ping >/dev/null 2>&1; then \
+		echo "starting Redis"; \
+		mkdir -p /var/lib/redis /var/log/redis; \
+		redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+			--dir /var/lib/redis --logfile /var/log/redis/ci.log || true; \
+		for i in 1 2 3 4 5; do redis-cli -h 127.0.0.1 ping >/dev/null 2>&1 && break; sleep 1; done; \
+	fi
+
+clean:
+	rm -rf $(VENV) var

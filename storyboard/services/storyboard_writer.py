@@ -1,0 +1,139 @@
+"""Write a storyboard (or rewrite one scene) with an LLM provider: ask, repair, one corrective retry."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from storyboard import errors
+from storyboard.integrations.llm.base import Brief, LLMProvider, SceneDraft
+
+from . import storyboard_rules as rules
+
+log = logging.getLogger(__name__)
+ATTEMPTS = 2  # the first answer plus one corrective retry (contract 6.4)
+_COUNT_STEPS = ((15, 3), (30, 4), (45, 5), (60, 6))
+
+
+@dataclass
+class Written:
+    """Scenes that passed the rules, what was repaired on the way, and how many calls it took."""
+
+    scenes: list[SceneDraft]
+    repairs: list[str] = field(default_factory=list)
+    attempts: int = 1
+
+
+def target_scene_count(duration: float, lo: int, hi: int) -> int:
+    """Scene count for a duration (contract 6.4), clamped to [lo, hi]."""
+    count = next((n for limit, n in _COUNT_STEPS if duration <= limit), 7)
+    return min(max(count, lo), hi)
+
+
+def write_storyboard(
+    provider: LLMProvider,
+    brief: Brief,
+    *,
+    lo: int,
+    hi: int,
+    feedback: str | None = None,
+    current: Sequence[SceneDraft] = (),
+    keep_count: int | None = None,
+) -> list[SceneDraft]:
+    """Scenes for the brief; raises errors.UpstreamFailed/UpstreamTimeout on failure."""
+    return write_storyboard_report(
+        provider, brief, lo=lo, hi=hi, feedback=feedback, current=current, keep_count=keep_count
+    ).scenes
+
+
+def write_storyboard_report(
+    provider: LLMProvider,
+    brief: Brief,
+    *,
+    lo: int,
+    hi: int,
+    feedback: str | None = None,
+    current: Sequence[SceneDraft] = (),
+    keep_count: int | None = None,
+) -> Written:
+    """Like write_storyboard, but also returns the repairs made (for the job's record)."""
+    if keep_count:
+        lo = hi = keep_count  # regenerating all keeps the scene count (contract 6.6)
+    target = keep_count or target_scene_count(brief.duration, lo, hi)
+
+    def ask(correction: str | None) -> Any:
+        return provider.complete_storyboard(brief, target, feedback=feedback, current=current, correction=correction)
+
+    def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
+        return rules.repair_storyboard(raw, brief, lo=lo, hi=hi, target=target, strict=not last)
+
+    return _with_one_retry(provider, ask, repair, "Failed to generate scenes")
+
+
+def rewrite_scene(
+    provider: LLMProvider,
+    brief: Brief,
+    scene: SceneDraft,
+    all_scenes: Sequence[SceneDraft],
+    *,
+    feedback: str | None,
+    constraints: Mapping | None,
+) -> SceneDraft:
+    """The scene rewritten after feedback; same number, metadata merged, constraints.duration exact."""
+    others = [s for s in all_scenes if s.scene_number != scene.scene_number]
+    neighbours = _neighbours(scene, others)
+
+    def ask(correction: str | None) -> Any:
+        return provider.complete_scene(
+            brief, scene, neighbours, feedback=feedback, constraints=constraints, correction=correction
+        )
+
+    def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
+        new, repairs = rules.repair_scene(raw, brief, scene, others, constraints=constraints)
+        return [new], repairs
+
+    return _with_one_retry(provider, ask, repair, "Failed to regenerate scene").scenes[0]
+
+
+def _neighbours(scene: SceneDraft, others: Sequence[SceneDraft]) -> list[SceneDraft]:
+    """Up to two scenes before and two after, for continuity (contract 6.5)."""
+    ordered = sorted(others, key=lambda s: s.scene_number)
+    before = [s for s in ordered if s.scene_number < scene.scene_number][-2:]
+    after = [s for s in ordered if s.scene_number > scene.scene_number][:2]
+    return before + after
+
+
+def _with_one_retry(
+    provider: LLMProvider,
+    ask: Callable[[str | None], Any],
+    repair: Callable[[Any, bool], tuple[list[SceneDraft], list[str]]],
+    failure: str,
+) -> Written:
+    """Ask, repair; on an unrepairable reply ask once more with what was wrong, then fail cleanly."""
+    correction = None
+    for attempt in range(1, ATTEMPTS + 1):
+        raw = ask(correction)
+        try:
+            scenes, repairs = repair(raw, attempt == ATTEMPTS)
+        except rules.ReplyProblem as problem:
+            log.info("%s reply %d rejected: %s", provider.name, attempt, problem)
+            correction = str(problem)
+            continue
+        if repairs:
+            log.info("%s reply repaired: %s", provider.name, "; ".join(repairs))
+        return Written(scenes, repairs, attempt)
+    raise errors.UpstreamFailed(f"{failure}: {correction}", info=_info(provider))
+
+
+def _info(provider: LLMProvider) -> dict[str, Any]:
+    return {
+        "stage": "storyboard_llm",
+        "provider": provider.name,
+        "model": provider.model,
+        "upstream_status": None,
+        "retryable": True,
+        "attempts": ATTEMPTS,
+        "hint": "the AI reply broke the storyboard rules twice; try again or use a stronger AI_MODEL",
+    }

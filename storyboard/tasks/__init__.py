@@ -1,0 +1,1 @@
+"""Background task entry points: ids in, one service call each."""
