@@ -84,3 +84,12 @@ class UpstreamFailed(StoryboardError):
 class UpstreamTimeout(StoryboardError):
     status = 504
     default_message = "Upstream service timed out"
+
+
+def for_status(status: int, message: str, **kwargs: Any) -> StoryboardError:
+    """An error of the class that answers `status` (502 when none does)."""
+    for cls in (InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
+                UpstreamFailed, UpstreamTimeout):
+        if cls.status == status:
+            return cls(message, **kwargs)
+    return UpstreamFailed(message, **kwargs)

@@ -12,6 +12,8 @@ import pytest
 from config import database_url
 from tests.support import factories
 
+pytest_plugins = ["tests.support.fixtures"]
+
 PG_ADMIN_URL = (
     os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 )

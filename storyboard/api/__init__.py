@@ -4,12 +4,13 @@ from __future__ import annotations
 
 
 def register(api) -> None:
+    from storyboard.api.assets.routes import blp as assets_blp
     from storyboard.api.auth_routes import blp as auth_blp
     from storyboard.api.campaigns.routes import blp as campaigns_blp
     from storyboard.api.clients.routes import blp as clients_blp
     from storyboard.api.health import bp as health_bp
     from storyboard.api.jobs.routes import blp as jobs_blp
 
-    for blp in (auth_blp, clients_blp, campaigns_blp, jobs_blp):
+    for blp in (auth_blp, clients_blp, campaigns_blp, assets_blp, jobs_blp):
         api.register_blueprint(blp)
     api._app.register_blueprint(health_bp)

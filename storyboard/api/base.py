@@ -112,8 +112,8 @@ _ENVELOPES: dict[tuple, type] = {}
 
 def envelope_schema(schema):
     """The documented wrapper {data, error, meta} around `schema`, one class per schema."""
-    if schema is None:
-        return None
+    if schema is None or isinstance(schema, dict):
+        return schema
     if isinstance(schema, type):
         schema = schema()
     key = (type(schema), bool(schema.many))

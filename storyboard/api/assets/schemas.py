@@ -1,0 +1,132 @@
+"""Asset JSON shapes (contract 4.3, E-13..E-21)."""
+
+from __future__ import annotations
+
+import json
+
+import marshmallow as ma
+from marshmallow import validate
+
+from storyboard.api.base import Schema
+from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, id_field
+from storyboard.models import ASSET_STATUSES, ASSET_TYPES
+
+TYPE_FIELDS = {
+    "image": {"width", "height"},
+    "video": {"width", "height", "duration", "thumbnailUrl"},
+    "audio": {"duration", "waveformUrl"},
+    "document": {"pageCount", "thumbnailUrl"},
+}
+OPTIONAL = set().union(*TYPE_FIELDS.values()) - {"thumbnailUrl"}
+_tags = ma.fields.List(Trimmed(validate=validate.Length(min=1, max=100)), validate=validate.Length(max=50))
+
+
+def _thumb_url(asset) -> str | None:
+    return f"/api/v3/assets/{asset.id}/thumbnail" if asset.thumbnail_blob_id else None
+
+
+class AssetSchema(Schema):
+    id = ma.fields.String()
+    userId = ma.fields.String(attribute="user_id")
+    clientId = ma.fields.String(attribute="client_id", allow_none=True)
+    campaignId = ma.fields.String(attribute="campaign_id", allow_none=True)
+    name = ma.fields.String()
+    url = ma.fields.Function(lambda a: f"/api/v3/assets/{a.id}/data")
+    size = ma.fields.Integer(allow_none=True)
+    uploadedAt = IsoDateTime(attribute="uploaded_at")
+    tags = ma.fields.List(ma.fields.String(), allow_none=True)
+    thumbnailBlobId = ma.fields.String(attribute="thumbnail_blob_id", allow_none=True)
+    thumbnailUrl = ma.fields.Function(_thumb_url, allow_none=True)
+    sourceUrl = ma.fields.String(attribute="source_url", allow_none=True)
+    type = ma.fields.String(validate=validate.OneOf(ASSET_TYPES))
+    format = ma.fields.String(allow_none=True)
+    contentType = ma.fields.String(attribute="content_type", allow_none=True)
+    width = ma.fields.Function(lambda a: a.width or 0)
+    height = ma.fields.Function(lambda a: a.height or 0)
+    duration = ma.fields.Function(lambda a: round(a.duration or 0, 3))
+    waveformUrl = ma.fields.Constant(None, allow_none=True)
+    pageCount = ma.fields.Constant(None, allow_none=True)
+    role = ma.fields.String(allow_none=True)
+    status = ma.fields.String(validate=validate.OneOf(ASSET_STATUSES))
+    error = ma.fields.String(allow_none=True)
+
+    @ma.post_dump
+    def _only_type_fields(self, data, **kwargs):
+        keep = TYPE_FIELDS.get(data.get("type"), set())
+        return {k: v for k, v in data.items() if k not in OPTIONAL or k in keep}
+
+
+class AssetListArgsSchema(ListArgsSchema):
+    client_id = ma.fields.String(validate=validate.Length(max=64))
+    campaign_id = ma.fields.String(validate=validate.Length(max=64))
+    asset_type = ma.fields.String(validate=validate.OneOf(ASSET_TYPES))
+    status = ma.fields.String(validate=validate.OneOf(ASSET_STATUSES))
+
+
+class TagsField(ma.fields.Field):
+    """Tags from a form: a JSON array string, or any other string as a one-element list."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, list):
+            items = value
+        else:
+            try:
+                items = json.loads(value)
+            except (TypeError, ValueError):
+                items = [value]
+            items = items if isinstance(items, list) else [value]
+        return _tags.deserialize([str(i) for i in items])
+
+
+class UploadFormSchema(Schema):
+    name = Trimmed(validate=validate.Length(min=1, max=255))
+    type = ma.fields.String(validate=validate.OneOf(ASSET_TYPES))
+    clientId = id_field(attribute="client_id")
+    campaignId = id_field(attribute="campaign_id")
+    tags = TagsField(metadata={"type": "string", "description": "JSON array of strings"})
+    # Documented here so the multipart body is complete; the bytes are read from request.files.
+    file = ma.fields.Raw(load_only=True, metadata={"type": "string", "format": "binary"})
+
+
+class FromUrlSchema(Schema):
+    name = Trimmed(validate=validate.Length(min=1, max=255), load_default=None)
+    type = ma.fields.String(required=True, validate=validate.OneOf(ASSET_TYPES))
+    url = ma.fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    clientId = id_field(attribute="client_id", allow_none=True)
+    campaignId = id_field(attribute="campaign_id", allow_none=True)
+    tags = ma.fields.List(Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True,
+                          validate=validate.Length(max=50))
+
+
+class BulkItemSchema(Schema):
+    name = Trimmed(validate=validate.Length(min=1, max=255), load_default=None)
+    type = ma.fields.String(required=True, validate=validate.OneOf(ASSET_TYPES))
+    url = ma.fields.String(required=True, validate=validate.Length(min=1, max=4096))
+    tags = ma.fields.List(Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True,
+                          validate=validate.Length(max=50))
+
+
+class BulkFromUrlsSchema(Schema):
+    assets = ma.fields.List(ma.fields.Nested(BulkItemSchema), required=True, validate=[
+        validate.Length(min=1, error="No assets provided"),
+        validate.Length(max=100, error="Maximum 100 assets allowed per bulk upload"),
+    ])
+    clientId = id_field(attribute="client_id", allow_none=True)
+    campaignId = id_field(attribute="campaign_id", allow_none=True)
+
+
+class BulkResultSchema(Schema):
+    asset = ma.fields.Nested(AssetSchema, allow_none=True)
+    success = ma.fields.Boolean()
+    error = ma.fields.String(allow_none=True)
+
+
+class BulkSummarySchema(Schema):
+    total = ma.fields.Integer()
+    successful = ma.fields.Integer()
+    failed = ma.fields.Integer()
+
+
+class BulkOutcomeSchema(Schema):
+    results = ma.fields.List(ma.fields.Nested(BulkResultSchema))
+    summary = ma.fields.Nested(BulkSummarySchema)
