@@ -1,0 +1,302 @@
+"""Decides what a downloaded file really is (magic bytes, then a decode or probe) and makes JPEG thumbnails."""
+
+from __future__ import annotations
+
+import codecs
+import io
+import logging
+import os
+import re
+import subprocess
+from dataclasses import dataclass
+from functools import cache
+
+import filetype
+import imageio_ffmpeg
+from PIL import Image
+
+from storyboard import errors
+
+log = logging.getLogger(__name__)
+
+ASSET_TYPES = ("image", "video", "audio", "document")
+MAX_IMAGE_PIXELS = 50_000_000
+PIL_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
+PROBE_TIMEOUT_SECONDS = 30
+THUMBNAIL_SIDE = 128
+SNIFF_BYTES = 8192
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    asset_type: str
+    mime: str
+    format: str
+    width: int | None
+    height: int | None
+    duration: float | None
+
+
+@dataclass(frozen=True)
+class _Kind:
+    """A sniffed container; an empty `format` means "recognised, but not a type we accept"."""
+
+    asset_type: str
+    mime: str
+    format: str
+    demuxer: str | None = None
+
+
+_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+# filetype's answer -> what we accept. For audio/video this is only the container: the stream probe decides
+# whether it is audio or video (an MP4 without a picture is M4A audio).
+_SNIFFED = {
+    "image/jpeg": _Kind("image", "image/jpeg", "jpeg"),
+    "image/png": _Kind("image", "image/png", "png"),
+    "image/apng": _Kind("image", "image/png", "png"),
+    "image/gif": _Kind("image", "image/gif", "gif"),
+    "image/webp": _Kind("image", "image/webp", "webp"),
+    "video/mp4": _Kind("video", "video/mp4", "mp4", "mov"),
+    "video/x-m4v": _Kind("video", "video/mp4", "mp4", "mov"),
+    "video/quicktime": _Kind("video", "video/quicktime", "mov", "mov"),
+    "video/x-msvideo": _Kind("video", "video/x-msvideo", "avi", "avi"),
+    "video/x-matroska": _Kind("video", "video/x-matroska", "mkv", "matroska"),
+    "video/webm": _Kind("video", "video/webm", "webm", "matroska"),
+    "audio/mp4": _Kind("audio", "audio/mp4", "m4a", "mov"),
+    "audio/mpeg": _Kind("audio", "audio/mpeg", "mp3", "mp3"),
+    "audio/x-wav": _Kind("audio", "audio/wav", "wav", "wav"),
+    "audio/ogg": _Kind("audio", "audio/ogg", "ogg", "ogg"),
+    "audio/aac": _Kind("audio", "audio/aac", "aac", "aac"),
+    "application/pdf": _Kind("document", "application/pdf", "pdf"),
+    "application/msword": _Kind("document", "application/msword", "doc"),
+    _DOCX: _Kind("document", _DOCX, "docx"),
+    "text/plain": _Kind("document", "text/plain", "txt"),
+}
+# A video container holding no picture. Audio-only WebM/Matroska/AVI is refused: the audio `format` enum
+# (mp3/wav/ogg/aac/m4a) has no name for it, and calling WebM "ogg" would mislabel the bytes when served.
+_WITHOUT_VIDEO = {
+    "mp4": _Kind("audio", "audio/mp4", "m4a", "mov"),
+    "mov": _Kind("audio", "audio/mp4", "m4a", "mov"),
+    "webm": _Kind("audio", "audio/webm", ""),
+    "mkv": _Kind("audio", "audio/x-matroska", ""),
+    "avi": _Kind("audio", "audio/x-msvideo", ""),
+}
+_DEMUXERS = {"mp4": "mov", "mov": "mov", "webm": "matroska", "mkv": "matroska", "avi": "avi"}
+
+_DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
+_STREAM = re.compile(r"^\s*Stream #0:\d+\S*: (Video|Audio): (.*)$", re.MULTILINE)
+# Codec tags such as "0x31637661" must not read as a size, hence the non-zero first digit and the look-behind.
+_SIZE = re.compile(r"(?<!\w)([1-9]\d{0,4})x([1-9]\d{0,4})\b")
+
+
+@dataclass(frozen=True)
+class _Probe:
+    duration: float | None
+    size: tuple[int, int] | None
+    has_video: bool
+    has_audio: bool
+
+
+def inspect_file(path: str, declared_type: str) -> MediaInfo:
+    """Sniff, decode or probe `path` and check it against the declared asset type.
+
+    Raises errors.Unprocessable with a public message: "Empty file", "Invalid <type> type: <mime>",
+    "Image is corrupt or unreadable", "Image too large (max 50 megapixels)", "Video is corrupt or
+    unreadable", "Audio file is corrupt or unreadable", "Audio file has a video track".
+    """
+    if declared_type not in ASSET_TYPES:
+        raise errors.Unprocessable(f"Unknown asset type: {declared_type}")
+    kind = _sniff(_head(path))
+    if kind.demuxer and declared_type in ("video", "audio"):
+        return _inspect_av(path, kind, declared_type)
+    _require(kind, declared_type)
+    if kind.asset_type == "image":
+        return _inspect_image(path, kind)
+    return MediaInfo("document", kind.mime, kind.format, None, None, None)
+
+
+def sniff_type(path: str) -> str | None:
+    """The asset type the bytes suggest (streams decide audio versus video), or None when not accepted."""
+    try:
+        kind = _sniff(_head(path))
+    except errors.Unprocessable:
+        return None
+    if kind.demuxer:
+        kind = _classify(kind, _probe(path, kind.demuxer))
+    return kind.asset_type if kind.format else None
+
+
+def _head(path: str) -> bytes:
+    with open(path, "rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head:
+        raise errors.Unprocessable("Empty file")
+    return head
+
+
+def _sniff(head: bytes) -> _Kind:
+    guess = filetype.guess(head)
+    mime = guess.mime if guess else _text_mime(head)
+    return _SNIFFED.get(mime) or _Kind("", mime, "")
+
+
+def _text_mime(head: bytes) -> str:
+    """Name what filetype cannot: markup (refused, as it can script) versus plain text."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip().lower()[:2048]
+    if b"<svg" in text:
+        return "image/svg+xml"
+    if text.startswith((b"<!doctype html", b"<html")) or any(tag in text for tag in (b"<script", b"<body")):
+        return "text/html"
+    if text.startswith(b"<?xml"):
+        return "application/xml"
+    try:
+        decoded = codecs.getincrementaldecoder("utf-8")().decode(head, final=False)
+    except UnicodeDecodeError:
+        return "application/octet-stream"
+    if any(ord(ch) < 32 and ch not in "\t\n\r\f" for ch in decoded):
+        return "application/octet-stream"
+    return "text/plain"
+
+
+def _require(kind: _Kind, declared_type: str) -> None:
+    if declared_type == "audio" and kind.asset_type == "video":
+        raise errors.Unprocessable("Audio file has a video track")
+    if kind.asset_type != declared_type or not kind.format:
+        raise errors.Unprocessable(f"Invalid {declared_type} type: {kind.mime}")
+
+
+def _corrupt(asset_type: str) -> errors.Unprocessable:
+    noun = {"image": "Image", "video": "Video", "audio": "Audio file"}[asset_type]
+    return errors.Unprocessable(f"{noun} is corrupt or unreadable")
+
+
+def _inspect_image(path: str, kind: _Kind) -> MediaInfo:
+    too_large = errors.Unprocessable(f"Image too large (max {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
+    try:
+        with Image.open(path, formats=PIL_FORMATS) as img:
+            width, height = img.size
+            if width * height > MAX_IMAGE_PIXELS:
+                raise too_large
+            if (img.format or "").lower() != kind.format:
+                raise _corrupt("image")
+            # A full decode: headers alone let truncated files and polyglots through.
+            img.load()
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise too_large from None
+    except errors.StoryboardError:
+        raise
+    except Exception as exc:  # Pillow's decoders raise many types (OSError, SyntaxError, ValueError, ...)
+        log.info("Image decode failed: %r", exc)
+        raise _corrupt("image") from None
+    return MediaInfo("image", kind.mime, kind.format, width, height, None)
+
+
+def _inspect_av(path: str, kind: _Kind, declared_type: str) -> MediaInfo:
+    probe = _probe(path, kind.demuxer or "")
+    if not (probe.has_video or probe.has_audio):
+        raise _corrupt(declared_type)
+    kind = _classify(kind, probe)
+    _require(kind, declared_type)
+    if kind.asset_type == "video":
+        if probe.size is None:
+            raise _corrupt("video")
+        return MediaInfo("video", kind.mime, kind.format, *probe.size, probe.duration)
+    return MediaInfo("audio", kind.mime, kind.format, None, None, probe.duration)
+
+
+def _classify(kind: _Kind, probe: _Probe) -> _Kind:
+    if kind.asset_type == "video" and not probe.has_video:
+        return _WITHOUT_VIDEO[kind.format]
+    if kind.asset_type == "audio" and probe.has_video:
+        return _SNIFFED["video/mp4"] if kind.format == "m4a" else _Kind("video", kind.mime, "")
+    return kind
+
+
+@cache
+def ffmpeg_exe() -> str:
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def _ffmpeg_input(path: str, demuxer: str) -> list[str]:
+    # Forcing the demuxer and allowing only the file protocol keeps playlists and references inside a file
+    # from making ffmpeg open URLs or other local files.
+    return ["-protocol_whitelist", "file", "-f", demuxer, "-i", "file:" + os.path.abspath(path)]
+
+
+def _probe(path: str, demuxer: str) -> _Probe:
+    """Run `ffmpeg -i` (no ffprobe ships with imageio-ffmpeg) and read the stream lines from stderr."""
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *_ffmpeg_input(path, demuxer)]
+    try:
+        done = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        log.warning("ffmpeg probe timed out for %s", path)
+        return _Probe(None, None, False, False)
+    return _parse_probe(done.stderr.decode("utf-8", errors="replace"))
+
+
+def _parse_probe(stderr: str) -> _Probe:
+    duration = _DURATION.search(stderr)
+    seconds = None
+    if duration:
+        hours, minutes, secs = duration.groups()
+        seconds = int(hours) * 3600 + int(minutes) * 60 + float(secs)
+    # Cover art in MP3/M4A shows up as a video stream marked "(attached pic)"; it is not a video track.
+    videos = [desc for kind, desc in _STREAM.findall(stderr) if kind == "Video" and "(attached pic)" not in desc]
+    has_audio = any(kind == "Audio" for kind, _ in _STREAM.findall(stderr))
+    size = next((tuple(map(int, m.groups())) for d in videos if (m := _SIZE.search(d))), None)
+    return _Probe(seconds, size, bool(videos), has_audio)
+
+
+def make_thumbnail(path: str, info: MediaInfo) -> bytes | None:
+    """A JPEG no larger than 128 px a side for images and videos; None for other types or on failure.
+
+    Failures are logged and swallowed: a missing thumbnail must not fail an otherwise good asset.
+    """
+    try:
+        if info.asset_type == "image":
+            return _image_thumbnail(path)
+        if info.asset_type == "video":
+            return _video_thumbnail(path, info)
+    except Exception as exc:  # any decoder or subprocess failure means "no thumbnail", by contract
+        log.warning("Thumbnail failed for %s: %r", path, exc)
+    return None
+
+
+def _image_thumbnail(source: str | io.BytesIO) -> bytes:
+    with Image.open(source, formats=PIL_FORMATS) as img:
+        # JPEG can decode at 1/2..1/8 scale, which saves most of the work for large photos.
+        img.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+        picture = img.convert("RGBA") if img.mode in ("1", "P") else img
+        picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+        out = io.BytesIO()
+        _flatten(picture).save(out, "JPEG", quality=85)
+        return out.getvalue()
+
+
+def _flatten(img: Image.Image) -> Image.Image:
+    """RGB on a white background: JPEG has no alpha, and black behind transparency looks broken."""
+    if img.mode not in ("RGBA", "LA", "PA") and "transparency" not in img.info:
+        return img.convert("RGB")
+    rgba = img.convert("RGBA")
+    background = Image.new("RGB", rgba.size, "white")
+    background.paste(rgba, mask=rgba.getchannel("A"))
+    return background
+
+
+def _video_thumbnail(path: str, info: MediaInfo) -> bytes | None:
+    # The frame at 1 s skips fade-ins; a shorter clip uses its first frame.
+    for seek in [1.0, 0.0] if (info.duration or 0) > 1.0 else [0.0]:
+        frame = _grab_frame(path, info.format, seek)
+        if frame:
+            return _image_thumbnail(io.BytesIO(frame))
+    return None
+
+
+def _grab_frame(path: str, fmt: str, seek: float) -> bytes:
+    """One frame as PNG bytes, scaled near thumbnail size by ffmpeg so little data crosses the pipe."""
+    scale = f"scale={THUMBNAIL_SIDE * 2}:{THUMBNAIL_SIDE * 2}:force_original_aspect_ratio=decrease"
+    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-ss", f"{seek:.3f}"]
+    cmd += [*_ffmpeg_input(path, _DEMUXERS[fmt]), "-frames:v", "1", "-vf", scale]
+    cmd += ["-f", "image2pipe", "-c:v", "png", "pipe:1"]
+    done = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_SECONDS)
+    return done.stdout if done.returncode == 0 else b""
