@@ -58,6 +58,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SECRET_KEY": e("SECRET_KEY") or "",
         "SQLALCHEMY_DATABASE_URI": database_url(e("DATABASE_URL")),
         "REDIS_URL": e("REDIS_URL") or "",
+        "RQ_QUEUE_PREFIX": e("RQ_QUEUE_PREFIX", ""),
         "CORS_ORIGINS": _list(e("CORS_ORIGINS", DEFAULT_CORS)),
         "ACCESS_TOKEN_EXPIRE_MINUTES": int(e("ACCESS_TOKEN_EXPIRE_MINUTES", "7200")),
         "LOG_LEVEL": e("LOG_LEVEL", "INFO"),

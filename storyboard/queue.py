@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from flask import current_app
@@ -29,28 +30,57 @@ def resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(path: str, *args, queue: str = "ingest", job_id: str | None = None, retry: bool = True) -> None:
-    """Run `path(*args)` in the background, after the caller's commit."""
+def enqueue(
+    path: str, *args, queue: str = "ingest", job_id: str | None = None, retry: bool = True, delay: float = 0
+) -> None:
+    """Run `path(*args)` in the background (after `delay` seconds), after the caller's commit."""
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        _enqueue_rq(app, path, args, queue, job_id, retry)
+        _enqueue_rq(app, path, args, queue, job_id, retry, delay)
     else:
-        _local_executor().submit(_run_local, app, path, args)
+        _local_executor().submit(_run_local, app, path, args, delay)
 
 
-def _enqueue_rq(app, path, args, queue, job_id, retry):
+def _enqueue_rq(app, path, args, queue, job_id, retry, delay=0):
+    from datetime import timedelta
+
     from rq import Queue, Retry
 
-    q = Queue(queue, connection=redis_connection(app))
-    q.enqueue(
-        path,
-        *args,
+    q = Queue(queue_name(app, queue), connection=redis_connection(app))
+    options = dict(
         job_id=job_id,
         job_timeout=JOB_TIMEOUTS.get(queue, 600),
         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if retry else None,
         result_ttl=300,
         failure_ttl=7 * 24 * 3600,
     )
+    if delay > 0:
+        # Delayed jobs need a worker started with the scheduler (ours always is).
+        q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
+    else:
+        q.enqueue(path, *args, **options)
+
+
+def job_state(job_id: str) -> str | None:
+    """RQ's status of a job ("queued", "started", "scheduled", "deferred", "failed", ...), None if unknown."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        return str(Job.fetch(job_id, connection=redis_connection(app)).get_status(refresh=True).value)
+    except NoSuchJobError:
+        return None
+
+
+LIVE_STATES = {"queued", "started", "scheduled", "deferred"}
+
+
+def queue_name(app, queue: str) -> str:
+    """Queues are namespaced by RQ_QUEUE_PREFIX so several deployments (or test runs) can share one Redis."""
+    return app.config.get("RQ_QUEUE_PREFIX", "") + queue
 
 
 def redis_connection(app):
@@ -70,7 +100,9 @@ def _local_executor() -> ThreadPoolExecutor:
         return _executor
 
 
-def _run_local(app, path, args):
+def _run_local(app, path, args, delay=0):
+    if delay > 0:
+        time.sleep(delay)
     with app.app_context():
         try:
             resolve(path)(*args)

@@ -88,6 +88,7 @@ def test_settings(backend: Backend, blob_dir: str, **overrides) -> dict:
         "ASSET_FETCH_ALLOW_PRIVATE": True,
         "AI_PROVIDER": "offline",
         "REDIS_URL": "",
+        "RQ_QUEUE_PREFIX": "",
         "REQUEST_WAIT_SECONDS": 20.0,
         "LOG_LEVEL": "WARNING",
     }

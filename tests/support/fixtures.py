@@ -31,3 +31,36 @@ def trap():
 def network(media_server, monkeypatch) -> FakeNetwork:
     """Names resolve from a table; the fake public hosts are the media server; nothing else is reachable."""
     return FakeNetwork(media_server.port).install(monkeypatch)
+
+
+@pytest.fixture
+def rq_app(app):
+    """The test app with background work on a real Redis, on queues of its own; skips without Redis."""
+    import uuid
+
+    from tests.conftest import REDIS_TEST_URL, redis_answers
+
+    if reason := redis_answers():
+        pytest.skip(reason)
+    # Unique queue names: test runs in parallel (or a developer's worker) never take each other's jobs.
+    app.config.update(REDIS_URL=REDIS_TEST_URL, RQ_QUEUE_PREFIX=f"test-{uuid.uuid4().hex[:8]}-")
+    app.extensions.pop("storyboard_redis", None)
+    yield app
+    app.config.update(REDIS_URL="", RQ_QUEUE_PREFIX="")
+    app.extensions.pop("storyboard_redis", None)
+
+
+@pytest.fixture
+def start_worker(rq_app, tmp_path):
+    """Start real RQ workers for the test app; all are killed at the end of the test."""
+    from tests.support.workers import WorkerProcess
+
+    started: list[WorkerProcess] = []
+
+    def start(**env) -> WorkerProcess:
+        started.append(WorkerProcess(rq_app, tmp_path / f"worker-{len(started)}.log", **env))
+        return started[-1]
+
+    yield start
+    for worker in started:
+        worker.stop()
