@@ -43,6 +43,7 @@ lint: venv
 
 bench: venv
 	$(PY) bench/run.py
+	$(PY) bench/bench_render.py
 
 # Start the machine's PostgreSQL and Redis when they are installed but stopped (tests skip what is absent).
 services:

@@ -87,9 +87,19 @@ def _setup_database(app, db) -> None:
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
+            event.listen(db.engine, "begin", _sqlite_begin)
+
+
+def _sqlite_begin(connection) -> None:
+    # IMMEDIATE takes the write lock up front: two deferred transactions that both read and then write
+    # would otherwise deadlock, and SQLite answers that with "database is locked" at once, busy_timeout or not.
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # pysqlite's own transaction handling lets a SAVEPOINT commit on release; SQLAlchemy emits BEGIN instead
+    # (see _sqlite_begin), so nested transactions roll back with their parent as they do on Postgres.
+    dbapi_connection.isolation_level = None
     # Foreign keys make cascades real; WAL lets background threads read while a request writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")

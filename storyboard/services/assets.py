@@ -320,7 +320,7 @@ def open_blob(owner: User, asset_id: str, *, thumbnail: bool = False) -> tuple[A
     blob = db.session.get(Blob, blob_id)
     if blob is None or not get_store().exists(blob):
         raise errors.NotFound("Thumbnail data not available" if thumbnail else "Asset data not available")
-    return asset, blob
+    return blobs.detached(asset, blob)
 
 
 def read_range(blob: Blob, start: int, end: int):

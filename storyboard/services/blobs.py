@@ -54,3 +54,11 @@ def release(blob_ids: Iterable[str]) -> int:
         store.delete_content(sha)
         removed += 1
     return removed
+
+
+def detached(*rows):
+    """Detach loaded rows and end the transaction, so a long download holds no database lock or snapshot."""
+    for row in rows:
+        db.session.expunge(row)
+    db.session.commit()
+    return rows

@@ -16,9 +16,11 @@ def wait_until(load: Callable[[], T], done: Callable[[T], bool], timeout: float)
     """Reload with `load()` until `done(row)` or `timeout` seconds passed; return the last row."""
     deadline = time.monotonic() + max(0.0, timeout)
     while True:
-        # End the current transaction so the next read sees what the worker committed.
+        # A fresh transaction per look sees what the worker committed; none is held while sleeping, so the
+        # worker is never kept waiting for a lock (SQLite has one lock for the whole file).
         db.session.rollback()
         row = load()
         if done(row) or time.monotonic() >= deadline:
             return row
+        db.session.rollback()
         time.sleep(POLL_SECONDS)

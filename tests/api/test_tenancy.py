@@ -10,6 +10,9 @@ from tests.support.world import build_world
 BODIES = {
     ("/api/v3/clients/<client_id>", "PUT"): {"name": "stolen"},
     ("/api/v3/campaigns/<campaign_id>", "PUT"): {"name": "stolen"},
+    ("/api/v3/jobs/<job_id>/actions", "POST"): {"action": "cancel"},
+    ("/api/v3/jobs/<job_id>/scenes/<scene>", "PUT"): {"description": "stolen", "duration": 3},
+    ("/api/v3/jobs/<job_id>/scenes/<scene>/regenerate", "POST"): {"feedback": "stolen"},
 }
 
 

@@ -17,14 +17,23 @@ SCRUBBED = ("AI_API_KEY", "OPENAI_API_KEY", "AI_PROVIDER", "AI_BASE_URL", "AI_MO
 def worker_env(app, **extra) -> dict[str, str]:
     cfg = app.config
     env = {k: v for k, v in os.environ.items() if k not in SCRUBBED}
-    env.update({
-        "ENVIRONMENT": "testing", "SECRET_KEY": cfg["SECRET_KEY"], "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
-        "REDIS_URL": cfg["REDIS_URL"], "RQ_QUEUE_PREFIX": cfg["RQ_QUEUE_PREFIX"], "BLOB_STORAGE_TYPE": cfg["BLOB_STORAGE_TYPE"],
-        "BLOB_STORAGE_DIR": cfg["BLOB_STORAGE_DIR"], "AI_PROVIDER": cfg["AI_PROVIDER"], "LOG_LEVEL": "WARNING",
-        "ASSET_FETCH_ALLOW_PRIVATE": "true" if cfg["ASSET_FETCH_ALLOW_PRIVATE"] else "false",
-        "ASSET_DOWNLOAD_TIMEOUT_SECONDS": str(cfg["ASSET_DOWNLOAD_TIMEOUT_SECONDS"]),
-        "AI_BASE_URL": cfg.get("AI_BASE_URL") or "", "AI_API_KEY": cfg.get("AI_API_KEY") or "",
-    })
+    env.update(
+        {
+            "ENVIRONMENT": "testing",
+            "SECRET_KEY": cfg["SECRET_KEY"],
+            "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
+            "REDIS_URL": cfg["REDIS_URL"],
+            "RQ_QUEUE_PREFIX": cfg["RQ_QUEUE_PREFIX"],
+            "BLOB_STORAGE_TYPE": cfg["BLOB_STORAGE_TYPE"],
+            "BLOB_STORAGE_DIR": cfg["BLOB_STORAGE_DIR"],
+            "AI_PROVIDER": cfg["AI_PROVIDER"],
+            "LOG_LEVEL": "WARNING",
+            "ASSET_FETCH_ALLOW_PRIVATE": "true" if cfg["ASSET_FETCH_ALLOW_PRIVATE"] else "false",
+            "ASSET_DOWNLOAD_TIMEOUT_SECONDS": str(cfg["ASSET_DOWNLOAD_TIMEOUT_SECONDS"]),
+            "AI_BASE_URL": cfg.get("AI_BASE_URL") or "",
+            "AI_API_KEY": cfg.get("AI_API_KEY") or "",
+        }
+    )
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
@@ -37,8 +46,13 @@ class WorkerProcess:
         # The worker's log goes to a file: an unread pipe would fill up and stall the worker.
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"], cwd=ROOT, env=worker_env(app, **env),
-                start_new_session=True, stdout=log, stderr=subprocess.STDOUT)
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                cwd=ROOT,
+                env=worker_env(app, **env),
+                start_new_session=True,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -1,24 +1,43 @@
-"""/api/v3/jobs: video jobs, their cost estimate, and their history."""
+"""/api/v3/jobs: video jobs, their cost estimate, actions and history."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from flask import current_app
 from flask.views import MethodView
 
+from storyboard import errors
 from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.jobs.schemas import (
     CostEstimateSchema,
     DryRunSchema,
+    JobActionResultSchema,
+    JobActionSchema,
+    JobCreateSchema,
     JobEventArgsSchema,
     JobEventSchema,
     JobListArgsSchema,
     JobListItemSchema,
     JobSchema,
 )
-from storyboard.services import jobs
+from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
+from storyboard.services import job_actions, job_create, jobs
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v3/jobs", description="Video jobs")
+
+
+@contextmanager
+def failed_job_as_data() -> Iterator[None]:
+    """A failure that carries its job (E-23's 502) answers with that job, dumped, as `data`."""
+    try:
+        yield
+    except errors.StoryboardError as error:
+        if error.data is not None and not isinstance(error.data, dict | list):
+            error.data = JobSchema().dump(error.data)
+        raise
 
 
 @blp.route("")
@@ -31,6 +50,15 @@ class Jobs(MethodView):
         items, total = jobs.list_jobs(principal(), **filters, offset=args["offset"], limit=args["limit"])
         set_list_meta(total, args["offset"], args["limit"])
         return items
+
+    @blp.arguments(JobCreateSchema)
+    @blp.response(201, JobSchema)
+    @blp.alt_response(202, schema=JobSchema, description="Still writing the storyboard: poll the job", success=True)
+    def post(self, brief):
+        """Create a job and write its storyboard (201 with scenes, 202 still working, 502 failed)."""
+        with failed_job_as_data():
+            job, finished = job_create.create_job(principal(), brief, key=idempotency_key(), wait=wait_seconds())
+        return job, created_status(finished)
 
 
 @blp.route("/dry-run")
@@ -48,6 +76,16 @@ class JobById(MethodView):
     def get(self, job_id):
         """Get a job with its scenes."""
         return jobs.get_job(principal(), job_id)
+
+
+@blp.route("/<job_id>/actions")
+class JobActions(MethodView):
+    @blp.arguments(JobActionSchema)
+    @blp.response(200, JobActionResultSchema)
+    def post(self, body, job_id):
+        """Act on a job: approve, reject, regenerate one or all scenes, revert a scene, or cancel."""
+        action = body.pop("action")
+        return job_actions.perform(principal(), job_id, action, body)
 
 
 @blp.route("/<job_id>/events")

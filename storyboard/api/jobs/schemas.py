@@ -137,7 +137,8 @@ class JobSchema(Schema):
     callbackUrl = ma.fields.String(attribute="callback_url", allow_none=True)
     allowedActions = ma.fields.Function(lambda j: job_states.allowed_actions(j.status))
     version = ma.fields.Integer()
-    request = ma.fields.Dict()
+    approvedAt = IsoDateTime(attribute="approved_at", allow_none=True)
+    request = ma.fields.Function(lambda j: JobCreateSchema().dump(j.request or {}))
     createdAt = IsoDateTime(attribute="created_at")
     updatedAt = IsoDateTime(attribute="updated_at")
 
@@ -172,3 +173,24 @@ class JobEventSchema(Schema):
 class JobEventArgsSchema(Schema):
     after = ma.fields.Integer(load_default=0, validate=validate.Range(min=0, max=MAX_INT))
     limit = ma.fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
+
+
+class JobActionSchema(Schema):
+    """An action with its parameters inside `payload` or at the top level (both spellings of the original)."""
+
+    action = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
+    payload = ma.fields.Dict(allow_none=True)
+    sceneId = ma.fields.Raw(allow_none=True)
+    sceneNumber = ma.fields.Raw(allow_none=True)
+    sceneIdx = ma.fields.Raw(allow_none=True)
+    feedback = ma.fields.Raw(allow_none=True)
+    constraints = ma.fields.Raw(allow_none=True)
+    revision = ma.fields.Raw(allow_none=True)
+    reason = ma.fields.Raw(allow_none=True)
+
+
+class JobActionResultSchema(Schema):
+    message = ma.fields.String(required=True)
+    job = ma.fields.Nested(JobSchema)
+    scene = ma.fields.Nested(SceneSchema)
+    scenes = ma.fields.List(ma.fields.Nested(SceneSchema))

@@ -1,0 +1,65 @@
+"""Creating a job: check the brief's references, store the job with its pending assets, start its storyboard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from flask import current_app
+
+from storyboard import errors, queue
+from storyboard.models import Campaign, Client, Job, User, db, new_id
+from storyboard.services import campaigns, clients, costs, events, idempotency, job_assets, jobs, waiting
+from storyboard.services.storyboards import WORKING
+
+SCOPE = "jobs.create"
+GENERATE = "storyboard.tasks.scenes.generate_storyboard"
+
+
+def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: float = 0.0) -> tuple[Job, bool]:
+    """Create the job (or find it again by Idempotency-Key) and wait up to `wait` s for its storyboard.
+
+    Returns (job, finished); a job whose storyboard failed raises UpstreamFailed carrying the job as `data`.
+    """
+    job_id = idempotency.lookup(owner, SCOPE, key, brief) or _insert(owner, brief, key)
+    return await_storyboard(owner, job_id, wait)
+
+
+def _insert(owner: User, brief: Mapping, key: str | None) -> str:
+    """Check every reference, then store job, assets and key in one commit and enqueue the storyboard."""
+    context = brief["context"]
+    client = clients.get_client(owner, context["client_id"])
+    campaign = campaigns.campaign_of_client(owner, context.get("campaign_id"), client.id)
+    try:
+        items = brief["creative"].get("assets") or []
+        campaign_id = campaign.id if campaign else None
+        asset_ids = job_assets.attach(owner, items, client_id=client.id, campaign_id=campaign_id)
+        job_id = _add_job(owner, brief, client, campaign, asset_ids)
+        idempotency.remember(owner, SCOPE, key, brief, job_id)
+        db.session.commit()
+    except Exception:
+        db.session.rollback()  # no job and no pending asset survives a failed create
+        raise
+    queue.enqueue(GENERATE, job_id, queue="llm", job_id=f"storyboard-{job_id}")
+    return job_id
+
+
+def _add_job(owner: User, brief: Mapping, client: Client, campaign: Campaign | None, asset_ids: list[str]) -> str:
+    config = current_app.config
+    audio = bool(brief.get("generate_audio"))
+    job = Job(
+        id=new_id(), user_id=owner.id, client_id=client.id, campaign_id=campaign.id if campaign else None,
+        status="pending", progress=events.initial_progress(), request=dict(brief), asset_ids=asset_ids,
+        generate_audio=audio, callback_url=brief.get("callback_url"),
+        estimated_cost=costs.estimate(jobs.brief_duration(brief, config), audio, config)["estimatedCost"],
+    )
+    db.session.add(job)
+    events.record(job, "created", actor=events.user_actor(owner), to_status="pending", message="Job created")
+    return job.id
+
+
+def await_storyboard(owner: User, job_id: str, wait: float) -> tuple[Job, bool]:
+    """The job after at most `wait` seconds: (job, finished), or UpstreamFailed when its storyboard failed."""
+    job = waiting.wait_until(lambda: jobs.get_job(owner, job_id), lambda j: j.status not in WORKING, wait)
+    if job.status == "failed" and not job.scenes:
+        raise errors.UpstreamFailed(job.error or "Failed to generate scenes", data=job)
+    return job, job.status not in WORKING

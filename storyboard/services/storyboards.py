@@ -1,0 +1,148 @@
+"""Storyboards against the LLM provider: a job's first storyboard, and rewriting all of it after feedback."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+
+from storyboard import errors
+from storyboard.integrations.llm import SceneDraft
+from storyboard.models import Job, Scene, User, db, new_id
+from storyboard.services import briefs, events, job_assets, job_states, jobs, scene_records, storyboard_writer
+
+log = logging.getLogger(__name__)
+WORKING = ("pending", "storyboard_processing")
+GENERATE_FAILED = "Failed to generate scenes: "
+REGENERATE_FAILED = "Failed to regenerate scenes: "
+_DETAIL = {"stage": "storyboard", "provider": None, "upstream_status": None, "retryable": False, "hint": None}
+
+
+def generate_storyboard(job_id: str) -> None:
+    """Download the job's URL assets, ask the LLM, store every scene in one transaction; raises on failure."""
+    generation = _claim(job_id)
+    if generation is None:
+        return
+    job_assets.ingest_for(job_id)
+    job = db.session.get(Job, job_id)
+    brief, provider = briefs.brief_for(job), briefs.provider()
+    job.progress = {**(job.progress or {}), "percent": 30, "message": f"Writing the storyboard ({provider.name})"}
+    db.session.commit()
+    db.session.close()  # hold no connection while the LLM thinks
+    written = storyboard_writer.write_storyboard_report(provider, brief, **briefs.scene_bounds())
+    _store_first(job_id, generation, written, provider.name)
+
+
+def _claim(job_id: str) -> int | None:
+    """Take the job for this run (a later duplicate run takes it over); None when there is nothing to do."""
+    job = db.session.get(Job, job_id)
+    if job is None or job.status not in WORKING:
+        db.session.rollback()
+        return None
+    generation = job.generation + 1
+    claimed = db.session.execute(
+        update(Job).where(Job.id == job_id, Job.generation == job.generation).values(generation=generation)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    if job.status == "pending":
+        events.change_status(job, "storyboard_processing", actor=events.SYSTEM, reason="Preparing the storyboard",
+                             percent=5)
+    db.session.commit()
+    return generation
+
+
+def _store_first(job_id: str, generation: int, written: storyboard_writer.Written, provider_name: str) -> None:
+    job = _locked(job_id)
+    if job.generation != generation or job.status != "storyboard_processing":
+        db.session.rollback()  # cancelled, or a newer run owns the job now
+        log.info("Storyboard of job %s discarded (status %s, run %s)", job_id, job.status, generation)
+        return
+    actor = events.ai_actor(provider_name)
+    for draft in written.scenes:
+        scene = Scene(id=new_id(), job_id=job.id, scene_number=draft.scene_number, version=1,
+                      **scene_records.draft_fields(draft))
+        db.session.add(scene)
+        scene_records.add_revision(scene, "generated", actor)
+    count = len(written.scenes)
+    data = {"repairs": written.repairs, "attempts": written.attempts}
+    events.record(job, "storyboard_generated", actor=actor, message=f"{count} scenes written", data=data)
+    events.change_status(job, "storyboard_review", actor=actor, reason="Storyboard ready for review", percent=100,
+                         scenes_total=count, scenes_completed=count)
+    job.version += 1
+    db.session.commit()
+
+
+def fail_generation(job_id: str, error: BaseException) -> None:
+    """End a job whose storyboard could not be written: `failed`, with `error` and a structured `errorDetail`."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is None or job.status not in WORKING:
+        return
+    job.error, job.error_detail = failure_of(error, GENERATE_FAILED)
+    events.change_status(job, "failed", actor=events.SYSTEM, reason=job.error)
+    job.version += 1
+    db.session.commit()
+
+
+def failure_of(error: BaseException, prefix: str) -> tuple[str, dict[str, Any]]:
+    """The public message and the redacted structured detail of a failure."""
+    if not isinstance(error, errors.StoryboardError):
+        log.error("Storyboard work failed unexpectedly", exc_info=error)
+        return prefix + "internal error", {**_DETAIL, "retryable": True, "hint": "see the server log; try again"}
+    return with_prefix(error, prefix).message, {**_DETAIL, **error.info}
+
+
+def with_prefix(error: errors.StoryboardError, prefix: str) -> errors.StoryboardError:
+    return error if error.message.startswith("Failed to ") else error.with_prefix(prefix)
+
+
+def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: str) -> list[Scene]:
+    """Rewrite every scene (same count and total, ids kept by position); on failure the old scenes stay (502)."""
+    job = jobs.get_job(owner, job_id)
+    job_states.require_allowed(action, job.status)
+    scenes = scene_records.scenes_of(job)
+    if not scenes:
+        raise errors.Conflict("The job has no scenes to regenerate")
+    brief = briefs.brief_for(job, duration=round(sum(s.duration for s in scenes), 1))
+    provider = briefs.provider()
+    current, seen = [scene_records.to_draft(s) for s in scenes], scene_records.versions(scenes)
+    # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
+    db.session.close()
+    try:
+        written = storyboard_writer.write_storyboard_report(
+            provider, brief, **briefs.scene_bounds(), feedback=feedback, current=current, keep_count=len(scenes)
+        )
+    except errors.StoryboardError as error:
+        message = error.message.removeprefix(GENERATE_FAILED)
+        raise with_prefix(type(error)(message, info=error.info), REGENERATE_FAILED) from None
+    kind = "rejected" if action == "reject_storyboard" else "regenerated"
+    return _replace_all(job_id, seen, written.scenes, events.ai_actor(provider.name), feedback, kind)
+
+
+def _replace_all(job_id: str, seen: dict, drafts: Sequence[SceneDraft], actor: str, feedback, kind) -> list[Scene]:
+    job = _locked(job_id)
+    scenes = scene_records.scenes_of(job)
+    if job.status != "storyboard_review" or set(scene_records.versions(scenes)) != set(seen):
+        db.session.rollback()
+        raise errors.Conflict("The storyboard changed while it was being rewritten; reload and try again")
+    # Ascending old numbers are compacted to 1..N in order, so each new number is free when it is taken.
+    for index, (scene, draft) in enumerate(zip(scenes, drafts, strict=True)):
+        scene_records.claim_version(scene, seen[scene.id])
+        scene.scene_number = index + 1
+        db.session.flush()
+        scene_records.apply(scene, scene_records.draft_fields(draft))
+        scene_records.add_revision(scene, kind, actor, feedback)
+    job.generation += 1
+    job.version += 1
+    events.record(job, f"storyboard_{kind}", actor=actor, message=feedback, data={"scenes": len(drafts)})
+    db.session.commit()
+    return scene_records.scenes_of(job)
+
+
+def _locked(job_id: str) -> Job:
+    query = select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)

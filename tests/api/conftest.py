@@ -1,0 +1,61 @@
+"""Fixtures for storyboard tests over HTTP: a client and campaign, asset rows, a scripted LLM, recorded renders."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support import factories
+from tests.support.llm_server import LLMServer
+
+LLM_KEY = "sk-storyboard-test-0123456789abcdef"
+
+
+@pytest.fixture
+def acme(app, api) -> dict[str, str]:
+    """A client with brand guidelines and a campaign of it, owned by `api`'s user."""
+    with app.app_context():
+        from storyboard.models import User, db
+
+        owner = db.session.get(User, api.user.id)
+        brand = {"colors": ["#FF6B35"], "tone": "playful", "restrictions": ["no competitor cups"]}
+        client = factories.make_client(owner, name="Acme", brand_guidelines=brand)
+        campaign = factories.make_campaign(owner, client, name="Spring launch", goal="Drive first orders")
+        return {"client": client.id, "campaign": campaign.id}
+
+
+@pytest.fixture
+def llm(app, monkeypatch):
+    """A scripted OpenAI-compatible server that the app's `openai` provider talks to."""
+    with LLMServer() as server:
+        for key, value in {"AI_PROVIDER": "openai", "AI_API_KEY": LLM_KEY, "AI_BASE_URL": server.base_url,
+                           "AI_MAX_RETRIES": 2, "AI_TIMEOUT_SECONDS": 10.0}.items():
+            monkeypatch.setitem(app.config, key, value)
+        yield server
+
+
+@pytest.fixture
+def renders(monkeypatch) -> list[tuple]:
+    """Render work enqueued by approval, recorded instead of run (the renderer has its own tests)."""
+    from storyboard import queue
+
+    calls: list[tuple] = []
+    real = queue.enqueue
+
+    def enqueue(path, *args, **kwargs):
+        if path == "storyboard.tasks.render.render_job":
+            calls.append((path, args, kwargs))
+            return None
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(queue, "enqueue", enqueue)
+    return calls
+
+
+
+@pytest.fixture
+def job(api, acme) -> dict:
+    """A job in storyboard_review with the offline provider's four scenes (30 s)."""
+    from tests.support.envelope import assert_ok
+    from tests.support.factories import brief
+
+    return assert_ok(api.post("/api/v3/jobs", json=brief(acme["client"])), 201)
