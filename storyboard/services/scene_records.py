@@ -75,6 +75,21 @@ def apply(scene: Scene, fields: Mapping[str, Any]) -> None:
         setattr(scene, attr, value)
 
 
+def flag_voice_over(scene: Scene) -> None:
+    """People's edits are never shortened: a script too long for its scene is flagged in metadata.warnings."""
+    from storyboard.services.storyboard_rules import VOICE_OVER_WARNING, voice_over_warning
+
+    meta = dict(scene.meta or {})
+    kept = [w for w in meta.get("warnings") or [] if not str(w).startswith(VOICE_OVER_WARNING)]
+    warning = voice_over_warning(scene.script, scene.duration)
+    kept += [warning] if warning else []
+    if kept:
+        meta["warnings"] = kept
+    else:
+        meta.pop("warnings", None)
+    scene.meta = meta
+
+
 def add_revision(scene: Scene, kind: str, actor: str, feedback: str | None = None) -> SceneRevision:
     """Keep the scene as it now is (the caller commits)."""
     latest = db.session.scalar(select(func.max(SceneRevision.revision)).where(SceneRevision.scene_id == scene.id))

@@ -42,6 +42,7 @@ def update_scene(owner: User, job_id: str, ref: str, changes: Mapping, *, versio
     if "meta" in fields:
         fields["meta"] = dict(fields["meta"])
     scene_records.apply(scene, fields)
+    scene_records.flag_voice_over(scene)
     return _commit_change(job, scene, "edited", events.user_actor(owner), None)
 
 

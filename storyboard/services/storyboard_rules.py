@@ -305,10 +305,20 @@ def _fit_voice_over(scene: SceneDraft, cta: str | None, repairs: list[str]) -> N
     scene.script = shortened
     if len(shortened.split()) > limit:
         # Only the call to action can still be too long: it is kept whole and the reviewer is told.
-        needed = f"voice-over needs about {len(shortened.split()) / WORDS_PER_SECOND:.1f} s"
-        warning = f"{needed}, the scene lasts {scene.duration:g} s"
+        warning = voice_over_warning(shortened, scene.duration)
         scene.metadata["warnings"] = [*_warnings(scene.metadata), warning]
         repairs.append(f"warned that scene {scene.scene_number}'s {warning}")
+
+
+VOICE_OVER_WARNING = "voice-over needs about"
+
+
+def voice_over_warning(script: str | None, duration: float) -> str | None:
+    """A reviewer-facing warning when a script cannot be spoken in `duration` seconds, else None."""
+    words = len((script or "").split())
+    if words <= max_words(duration):
+        return None
+    return f"{VOICE_OVER_WARNING} {words / WORDS_PER_SECOND:.1f} s, the scene lasts {duration:g} s"
 
 
 def _warnings(metadata: Mapping) -> list[str]:

@@ -57,6 +57,15 @@ def test_edit_is_validated(app, api, other, job):
     assert assert_ok(api.get(_url(job, 1)))["version"] == 1
 
 
+def test_an_edited_script_too_long_for_its_scene_is_flagged_not_cut(api, job):
+    long_script = " ".join(["word"] * 40)
+    scene = assert_ok(api.put(_url(job, 1), json={"script": long_script, "duration": 4}))
+    assert scene["script"] == long_script
+    assert any("voice-over needs about 16.0 s" in w for w in scene["metadata"]["warnings"])
+    fixed = assert_ok(api.put(_url(job, 1), json={"script": "Short and sweet."}))
+    assert "warnings" not in fixed["metadata"]
+
+
 def test_stale_version_loses_with_409(api, job):
     assert_ok(api.put(_url(job, 1), json={"description": "First edit", "version": 1}))
     assert_error(api.put(_url(job, 1), json={"description": "Second edit", "version": 1}), 409, "changed by")
