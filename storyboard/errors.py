@@ -88,8 +88,17 @@ class UpstreamTimeout(StoryboardError):
 
 def for_status(status: int, message: str, **kwargs: Any) -> StoryboardError:
     """An error of the class that answers `status` (502 when none does)."""
-    for cls in (InvalidInput, Unauthorized, Forbidden, NotFound, Conflict, PayloadTooLarge, Unprocessable,
-                UpstreamFailed, UpstreamTimeout):
+    for cls in (
+        InvalidInput,
+        Unauthorized,
+        Forbidden,
+        NotFound,
+        Conflict,
+        PayloadTooLarge,
+        Unprocessable,
+        UpstreamFailed,
+        UpstreamTimeout,
+    ):
         if cls.status == status:
             return cls(message, **kwargs)
     return UpstreamFailed(message, **kwargs)

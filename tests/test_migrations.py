@@ -24,6 +24,7 @@ def test_blob_column_is_stored_external_on_postgres(app):
     with app.app_context():
         if db.engine.dialect.name != "postgresql":
             pytest.skip("storage modes are a Postgres feature")
-        storage = db.session.scalar(text(
-            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'asset_blobs'::regclass AND attname = 'data'"))
+        storage = db.session.scalar(
+            text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'asset_blobs'::regclass AND attname = 'data'")
+        )
     assert storage == "e"

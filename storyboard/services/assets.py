@@ -31,13 +31,15 @@ COPY_CHUNK = 1024 * 1024
 
 def fetcher() -> Fetcher:
     cfg = current_app.config
-    return Fetcher(FetchPolicy(
-        max_bytes=cfg["MAX_ASSET_DOWNLOAD_SIZE_MB"] * 1024 * 1024,
-        deadline_seconds=cfg["ASSET_DOWNLOAD_TIMEOUT_SECONDS"],
-        allowed_domains=tuple(d for d in cfg["ALLOWED_ASSET_DOMAINS"] if d != "*"),
-        allowed_ports=tuple(cfg["ASSET_ALLOWED_PORTS"]),
-        allow_private=bool(cfg["ASSET_FETCH_ALLOW_PRIVATE"]),
-    ))
+    return Fetcher(
+        FetchPolicy(
+            max_bytes=cfg["MAX_ASSET_DOWNLOAD_SIZE_MB"] * 1024 * 1024,
+            deadline_seconds=cfg["ASSET_DOWNLOAD_TIMEOUT_SECONDS"],
+            allowed_domains=tuple(d for d in cfg["ALLOWED_ASSET_DOMAINS"] if d != "*"),
+            allowed_ports=tuple(cfg["ASSET_ALLOWED_PORTS"]),
+            allow_private=bool(cfg["ASSET_FETCH_ALLOW_PRIVATE"]),
+        )
+    )
 
 
 @contextmanager
@@ -52,6 +54,7 @@ def scratch_dir():
 
 # --- reads -----------------------------------------------------------------------------------------
 
+
 def get_asset(owner: User, asset_id: str) -> Asset:
     return get_owned(Asset, asset_id, owner, "Asset not found")
 
@@ -65,11 +68,16 @@ def get_owned_assets(owner: User, ids: list[str]) -> list[Asset]:
     return [found[i] for i in ids]
 
 
-def list_assets(owner: User, *, client_id=None, campaign_id=None, asset_type=None, status=None,
-                offset: int, limit: int):
+def list_assets(
+    owner: User, *, client_id=None, campaign_id=None, asset_type=None, status=None, offset: int, limit: int
+):
     query = owned_query(Asset, owner)
-    for column, value in ((Asset.client_id, client_id), (Asset.campaign_id, campaign_id),
-                          (Asset.type, asset_type), (Asset.status, status)):
+    for column, value in (
+        (Asset.client_id, client_id),
+        (Asset.campaign_id, campaign_id),
+        (Asset.type, asset_type),
+        (Asset.status, status),
+    ):
         if value:
             query = query.where(column == value)
     return paginate(query, [Asset.uploaded_at.desc(), Asset.id], offset=offset, limit=limit)
@@ -88,6 +96,7 @@ def _references(owner: User, client_id: str | None, campaign_id: str | None) -> 
 
 
 # --- storing bytes -----------------------------------------------------------------------------------
+
 
 def _store_file(path: str, declared_type: str) -> tuple[MediaInfo, Blob, Blob | None, list[str]]:
     """Inspect and store a local file and its thumbnail; returns the shas written for this call."""
@@ -121,6 +130,7 @@ def _rollback_written(written: list[str]) -> None:
 
 # --- uploads -------------------------------------------------------------------------------------------
 
+
 def _save_upload(stream: BinaryIO, folder: str, cap: int) -> tuple[str, int]:
     path, size = os.path.join(folder, "upload"), 0
     with open(path, "wb") as out:
@@ -141,8 +151,14 @@ def upload_asset(owner: User, stream: BinaryIO, filename: str, data: dict) -> As
         path, size = _save_upload(stream, folder, cap)
         try:
             info, blob, thumb, written = _store_file(path, data.get("type") or _guess_type(path))
-            asset = Asset(user_id=owner.id, client_id=client_id, campaign_id=campaign_id,
-                          name=data.get("name") or filename or "upload", tags=data.get("tags") or [], type="document")
+            asset = Asset(
+                user_id=owner.id,
+                client_id=client_id,
+                campaign_id=campaign_id,
+                name=data.get("name") or filename or "upload",
+                tags=data.get("tags") or [],
+                type="document",
+            )
             _apply(asset, info, blob, thumb, size)
             db.session.add(asset)
             db.session.commit()
@@ -161,15 +177,34 @@ def _guess_type(path: str) -> str:
 
 # --- URL ingest ------------------------------------------------------------------------------------------
 
-def create_pending_from_url(owner: User, *, url: str, type: str, name: str | None, client_id: str | None,
-                            campaign_id: str | None, role: str | None = None, tags=None) -> Asset:
+
+def create_pending_from_url(
+    owner: User,
+    *,
+    url: str,
+    type: str,
+    name: str | None,
+    client_id: str | None,
+    campaign_id: str | None,
+    role: str | None = None,
+    tags=None,
+) -> Asset:
     """Add a pending URL asset to the session (not committed); 422 when the URL breaks the policy."""
     try:
         fetcher().check_url(url)
     except errors.StoryboardError as exc:
         raise exc.with_prefix(DOWNLOAD_PREFIX) from None
-    asset = Asset(user_id=owner.id, client_id=client_id, campaign_id=campaign_id, type=type, role=role,
-                  name=name or "", tags=list(tags or []), source_url=url, status="pending")
+    asset = Asset(
+        user_id=owner.id,
+        client_id=client_id,
+        campaign_id=campaign_id,
+        type=type,
+        role=role,
+        name=name or "",
+        tags=list(tags or []),
+        source_url=url,
+        status="pending",
+    )
     db.session.add(asset)
     db.session.flush()
     asset.name = asset.name or f"{type}-{asset.id[:8]}"
@@ -235,8 +270,15 @@ def create_from_url(owner: User, data: dict, *, wait: float, key: str | None) ->
     if (earlier := _replay(owner, "assets.from-url", key, data)) is not None:
         return earlier, earlier.status != "pending"
     client_id, campaign_id = _references(owner, data.get("client_id"), data.get("campaign_id"))
-    asset = create_pending_from_url(owner, url=data["url"], type=data["type"], name=data.get("name"),
-                                    client_id=client_id, campaign_id=campaign_id, tags=data.get("tags"))
+    asset = create_pending_from_url(
+        owner,
+        url=data["url"],
+        type=data["type"],
+        name=data.get("name"),
+        client_id=client_id,
+        campaign_id=campaign_id,
+        tags=data.get("tags"),
+    )
     idempotency.remember(owner, "assets.from-url", key, data, asset.id)
     db.session.commit()
     enqueue_ingest(asset.id)
@@ -273,8 +315,15 @@ def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:
     results: list[dict] = []
     for item in data["assets"]:
         try:
-            asset = create_pending_from_url(owner, url=item["url"], type=item["type"], name=item.get("name"),
-                                            client_id=client_id, campaign_id=campaign_id, tags=item.get("tags"))
+            asset = create_pending_from_url(
+                owner,
+                url=item["url"],
+                type=item["type"],
+                name=item.get("name"),
+                client_id=client_id,
+                campaign_id=campaign_id,
+                tags=item.get("tags"),
+            )
             results.append({"asset_id": asset.id})
         except errors.StoryboardError as exc:
             results.append({"error": exc.message})
@@ -310,6 +359,7 @@ def _pending_count(ids: list[str]) -> int:
 
 
 # --- serving and deleting ------------------------------------------------------------------------------------
+
 
 def open_blob(owner: User, asset_id: str, *, thumbnail: bool = False) -> tuple[Asset, Blob]:
     """The asset and the blob to serve (its bytes or its thumbnail); 404 with the contract's messages."""

@@ -28,8 +28,9 @@ def record(
     to_status: str | None = None,
 ) -> JobEvent:
     """Add one event to the caller's transaction (the caller commits)."""
-    event = JobEvent(job_id=job.id, kind=kind, actor=actor, message=message, data=data,
-                     from_status=from_status, to_status=to_status)
+    event = JobEvent(
+        job_id=job.id, kind=kind, actor=actor, message=message, data=data, from_status=from_status, to_status=to_status
+    )
     db.session.add(event)
     return event
 

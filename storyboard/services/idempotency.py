@@ -19,8 +19,11 @@ def lookup(owner: User, scope: str, key: str | None, payload) -> str | None:
     """The resource id created earlier with this key, or None; 409 when the key came with another body."""
     if not key:
         return None
-    row = db.session.scalar(select(IdempotencyKey).where(
-        IdempotencyKey.user_id == owner.id, IdempotencyKey.scope == scope, IdempotencyKey.key == key))
+    row = db.session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.user_id == owner.id, IdempotencyKey.scope == scope, IdempotencyKey.key == key
+        )
+    )
     if row is None:
         return None
     if row.request_hash != request_hash(payload):
@@ -31,5 +34,12 @@ def lookup(owner: User, scope: str, key: str | None, payload) -> str | None:
 def remember(owner: User, scope: str, key: str | None, payload, resource_id: str) -> None:
     """Record the key in the caller's transaction; a concurrent twin fails on the unique constraint."""
     if key:
-        db.session.add(IdempotencyKey(user_id=owner.id, scope=scope, key=key[:200],
-                                      request_hash=request_hash(payload), resource_id=resource_id))
+        db.session.add(
+            IdempotencyKey(
+                user_id=owner.id,
+                scope=scope,
+                key=key[:200],
+                request_hash=request_hash(payload),
+                resource_id=resource_id,
+            )
+        )

@@ -56,8 +56,13 @@ def regenerate_scene(owner: User, job_id: str, params: Mapping) -> dict:
     constraints = params.get("constraints")
     if constraints is not None and not isinstance(constraints, Mapping):
         raise errors.Unprocessable("constraints must be an object")
-    scene = scenes.regenerate_scene(owner, job_id, _scene_ref(params, "regenerate_scene"),
-                                    feedback=_text(params, "feedback"), constraints=constraints)
+    scene = scenes.regenerate_scene(
+        owner,
+        job_id,
+        _scene_ref(params, "regenerate_scene"),
+        feedback=_text(params, "feedback"),
+        constraints=constraints,
+    )
     return {"message": "Scene regenerated successfully", "scene": scene}
 
 
@@ -91,8 +96,9 @@ def approve(owner: User, job_id: str, params: Mapping) -> dict:
     job = jobs.get_job(owner, job_id)
     job.approved_at = utcnow()
     job.version += 1
-    events.change_status(job, "in_progress", actor=events.user_actor(owner), reason="Approved; queued for rendering",
-                         percent=0)
+    events.change_status(
+        job, "in_progress", actor=events.user_actor(owner), reason="Approved; queued for rendering", percent=0
+    )
     db.session.commit()
     queue.enqueue(RENDER, job_id, queue="render", job_id=f"render-{job_id}")
     return {"message": "Storyboard approved, video rendering started", "job": job}
@@ -102,8 +108,9 @@ def cancel(owner: User, job_id: str, params: Mapping) -> dict:
     """Cancel; work still running for the job sees the status and discards its result."""
     job = jobs.get_job(owner, job_id)
     job.version += 1
-    events.change_status(job, "cancelled", actor=events.user_actor(owner), reason=_text(params, "reason") or
-                         "Cancelled by the user")
+    events.change_status(
+        job, "cancelled", actor=events.user_actor(owner), reason=_text(params, "reason") or "Cancelled by the user"
+    )
     db.session.commit()
     return {"message": "Job cancelled successfully", "job": job}
 

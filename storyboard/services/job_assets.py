@@ -29,8 +29,13 @@ def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id
             ids.append(item["asset_id"])
             continue
         asset = assets.create_pending_from_url(
-            owner, url=item["url"], type=item.get("type") or "image", name=item.get("name"),
-            client_id=client_id, campaign_id=campaign_id, role=item.get("role"),
+            owner,
+            url=item["url"],
+            type=item.get("type") or "image",
+            name=item.get("name"),
+            client_id=client_id,
+            campaign_id=campaign_id,
+            role=item.get("role"),
         )
         if asset.id is None:
             db.session.flush()
@@ -90,7 +95,12 @@ def briefs(job: Job) -> tuple[AssetBrief, ...]:
 
 def _brief(asset: Asset, role: str | None) -> AssetBrief:
     return AssetBrief(
-        id=asset.id, type=asset.type, name=asset.name, role=role or asset.role,
-        tags=tuple(str(t) for t in asset.tags or ()), width=asset.width, height=asset.height,
+        id=asset.id,
+        type=asset.type,
+        name=asset.name,
+        role=role or asset.role,
+        tags=tuple(str(t) for t in asset.tags or ()),
+        width=asset.width,
+        height=asset.height,
         duration=asset.duration,
     )

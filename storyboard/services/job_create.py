@@ -47,9 +47,16 @@ def _add_job(owner: User, brief: Mapping, client: Client, campaign: Campaign | N
     config = current_app.config
     audio = bool(brief.get("generate_audio"))
     job = Job(
-        id=new_id(), user_id=owner.id, client_id=client.id, campaign_id=campaign.id if campaign else None,
-        status="pending", progress=events.initial_progress(), request=dict(brief), asset_ids=asset_ids,
-        generate_audio=audio, callback_url=brief.get("callback_url"),
+        id=new_id(),
+        user_id=owner.id,
+        client_id=client.id,
+        campaign_id=campaign.id if campaign else None,
+        status="pending",
+        progress=events.initial_progress(),
+        request=dict(brief),
+        asset_ids=asset_ids,
+        generate_audio=audio,
+        callback_url=brief.get("callback_url"),
         estimated_cost=costs.estimate(jobs.brief_duration(brief, config), audio, config)["estimatedCost"],
     )
     db.session.add(job)

@@ -94,8 +94,14 @@ def add_revision(scene: Scene, kind: str, actor: str, feedback: str | None = Non
     """Keep the scene as it now is (the caller commits)."""
     latest = db.session.scalar(select(func.max(SceneRevision.revision)).where(SceneRevision.scene_id == scene.id))
     revision = SceneRevision(
-        scene_id=scene.id, job_id=scene.job_id, scene_number=scene.scene_number, revision=(latest or 0) + 1,
-        kind=kind, actor=actor, feedback=feedback, snapshot=snapshot(scene),
+        scene_id=scene.id,
+        job_id=scene.job_id,
+        scene_number=scene.scene_number,
+        revision=(latest or 0) + 1,
+        kind=kind,
+        actor=actor,
+        feedback=feedback,
+        snapshot=snapshot(scene),
     )
     db.session.add(revision)
     return revision

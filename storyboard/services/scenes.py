@@ -74,8 +74,9 @@ def regenerate_scene(owner: User, job_id: str, ref: str, *, feedback=None, const
     # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
     db.session.close()
     try:
-        new = storyboard_writer.rewrite_scene(provider, brief, target, current, feedback=feedback,
-                                              constraints=constraints)
+        new = storyboard_writer.rewrite_scene(
+            provider, brief, target, current, feedback=feedback, constraints=constraints
+        )
     except errors.StoryboardError as error:
         raise with_prefix(error, "Failed to regenerate scene: ") from None
     job, scene = _editable(owner, job_id, scene_id)

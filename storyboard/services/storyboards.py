@@ -49,8 +49,9 @@ def _claim(job_id: str) -> int | None:
         db.session.rollback()
         return None
     if job.status == "pending":
-        events.change_status(job, "storyboard_processing", actor=events.SYSTEM, reason="Preparing the storyboard",
-                             percent=5)
+        events.change_status(
+            job, "storyboard_processing", actor=events.SYSTEM, reason="Preparing the storyboard", percent=5
+        )
     db.session.commit()
     return generation
 
@@ -63,15 +64,23 @@ def _store_first(job_id: str, generation: int, written: storyboard_writer.Writte
         return
     actor = events.ai_actor(provider_name)
     for draft in written.scenes:
-        scene = Scene(id=new_id(), job_id=job.id, scene_number=draft.scene_number, version=1,
-                      **scene_records.draft_fields(draft))
+        scene = Scene(
+            id=new_id(), job_id=job.id, scene_number=draft.scene_number, version=1, **scene_records.draft_fields(draft)
+        )
         db.session.add(scene)
         scene_records.add_revision(scene, "generated", actor)
     count = len(written.scenes)
     data = {"repairs": written.repairs, "attempts": written.attempts}
     events.record(job, "storyboard_generated", actor=actor, message=f"{count} scenes written", data=data)
-    events.change_status(job, "storyboard_review", actor=actor, reason="Storyboard ready for review", percent=100,
-                         scenes_total=count, scenes_completed=count)
+    events.change_status(
+        job,
+        "storyboard_review",
+        actor=actor,
+        reason="Storyboard ready for review",
+        percent=100,
+        scenes_total=count,
+        scenes_completed=count,
+    )
     job.version += 1
     db.session.commit()
 

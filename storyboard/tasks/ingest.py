@@ -9,5 +9,7 @@ from storyboard.tasks import guarded
 
 def download_asset(asset_id: str) -> None:
     """Download, check and store one pending asset (it ends ready or failed)."""
-    guarded(lambda: assets.ingest(asset_id),
-            lambda exc: assets.mark_failed(asset_id, errors.StoryboardError("Failed to process the asset")))
+    guarded(
+        lambda: assets.ingest(asset_id),
+        lambda exc: assets.mark_failed(asset_id, errors.StoryboardError("Failed to process the asset")),
+    )

@@ -27,8 +27,13 @@ def acme(app, api) -> dict[str, str]:
 def llm(app, monkeypatch):
     """A scripted OpenAI-compatible server that the app's `openai` provider talks to."""
     with LLMServer() as server:
-        for key, value in {"AI_PROVIDER": "openai", "AI_API_KEY": LLM_KEY, "AI_BASE_URL": server.base_url,
-                           "AI_MAX_RETRIES": 2, "AI_TIMEOUT_SECONDS": 10.0}.items():
+        for key, value in {
+            "AI_PROVIDER": "openai",
+            "AI_API_KEY": LLM_KEY,
+            "AI_BASE_URL": server.base_url,
+            "AI_MAX_RETRIES": 2,
+            "AI_TIMEOUT_SECONDS": 10.0,
+        }.items():
             monkeypatch.setitem(app.config, key, value)
         yield server
 
@@ -49,7 +54,6 @@ def renders(monkeypatch) -> list[tuple]:
 
     monkeypatch.setattr(queue, "enqueue", enqueue)
     return calls
-
 
 
 @pytest.fixture

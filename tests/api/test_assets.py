@@ -44,8 +44,11 @@ def upload(api, filename: str, data: bytes, **form):
 
 
 def from_url(api, url: str, type_: str = "image", **extra):
-    return api.post("/api/v3/assets/from-url", json={"name": "x", "type": type_, "url": url, **extra},
-                    headers=extra.pop("headers", {}))
+    return api.post(
+        "/api/v3/assets/from-url",
+        json={"name": "x", "type": type_, "url": url, **extra},
+        headers=extra.pop("headers", {}),
+    )
 
 
 @pytest.fixture
@@ -60,8 +63,12 @@ def strict(app, trap):
 def test_upload_reads_form_fields_and_serves_bytes_back(api, media_files):
     client = assert_ok(api.post("/api/v3/clients", json={"name": "Acme"}), 201)
     data = media_files.read("png")
-    asset = assert_ok(upload(api, "hero.png", data, type="image", name="Hero", clientId=client["id"],
-                             tags='["hero", "product_shot"]'), 201)
+    asset = assert_ok(
+        upload(
+            api, "hero.png", data, type="image", name="Hero", clientId=client["id"], tags='["hero", "product_shot"]'
+        ),
+        201,
+    )
     assert (asset["type"], asset["format"], asset["width"], asset["height"]) == ("image", "png", 320, 200)
     assert asset["name"] == "Hero" and asset["clientId"] == client["id"] and asset["tags"] == ["hero", "product_shot"]
     assert asset["url"] == f"/api/v3/assets/{asset['id']}/data" and asset["size"] == len(data)
@@ -71,8 +78,11 @@ def test_upload_reads_form_fields_and_serves_bytes_back(api, media_files):
 
 
 def test_upload_falls_back_to_query_parameters_and_detects_type(api, media_files):
-    response = api.post("/api/v3/assets?name=FromQuery&tags=solo", data={"file": (io.BytesIO(
-        media_files.read("jpeg")), "a.jpg")}, content_type="multipart/form-data")
+    response = api.post(
+        "/api/v3/assets?name=FromQuery&tags=solo",
+        data={"file": (io.BytesIO(media_files.read("jpeg")), "a.jpg")},
+        content_type="multipart/form-data",
+    )
     asset = assert_ok(response, 201)
     assert asset["name"] == "FromQuery" and asset["type"] == "image" and asset["tags"] == ["solo"]
 
@@ -136,10 +146,22 @@ def test_names_that_break_headers_still_serve(api, media_files):
     assert "\n" not in disposition and "filename*=UTF-8''" in disposition and disposition.startswith("inline")
 
 
-@pytest.mark.parametrize("case", [
-    "html_as_png", "too_large", "declared_too_large", "no_length_endless", "gzip_bomb", "trickle", "not_found", "unreachable",
-    "corrupt", "pixel_bomb", "empty",
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "html_as_png",
+        "too_large",
+        "declared_too_large",
+        "no_length_endless",
+        "gzip_bomb",
+        "trickle",
+        "not_found",
+        "unreachable",
+        "corrupt",
+        "pixel_bomb",
+        "empty",
+    ],
+)
 def test_bad_downloads_are_refused_and_keep_nothing(app, api, media_server, media_files, trap, case):
     app.config["MAX_ASSET_DOWNLOAD_SIZE_MB"], app.config["ASSET_DOWNLOAD_TIMEOUT_SECONDS"] = 1, 2
     try:
@@ -154,16 +176,29 @@ def _bad_case(case, server, files, trap):
     mib = 1024 * 1024
     table = {
         "html_as_png": (server.add("/p.png", files.read("html"), content_type="image/png"), 422, "Invalid image type"),
-        "too_large": (server.add("/big.png", b"\x89PNG" + b"\0" * (2 * mib), content_type="image/png"), 413,
-                      "too large"),
-        "declared_too_large": (server.add("/lie.png", b"\x89PNG", content_type="image/png",
-                                          headers={"Content-Length": str(500 * mib)}), 413, "too large"),
-        "no_length_endless": (server.add("/endless.png", endless(3 * mib), content_type="image/png"), 413,
-                              "too large"),
-        "gzip_bomb": (server.add("/bomb.png", gzip_bomb(64 * mib), content_type="image/png",
-                                 headers={"Content-Encoding": "gzip"}), 413, "too large"),
-        "trickle": (server.add("/slow.png", trickle(files.read("png")[:50], 0.5), content_type="image/png"), 504,
-                    "timed out"),
+        "too_large": (
+            server.add("/big.png", b"\x89PNG" + b"\0" * (2 * mib), content_type="image/png"),
+            413,
+            "too large",
+        ),
+        "declared_too_large": (
+            server.add("/lie.png", b"\x89PNG", content_type="image/png", headers={"Content-Length": str(500 * mib)}),
+            413,
+            "too large",
+        ),
+        "no_length_endless": (server.add("/endless.png", endless(3 * mib), content_type="image/png"), 413, "too large"),
+        "gzip_bomb": (
+            server.add(
+                "/bomb.png", gzip_bomb(64 * mib), content_type="image/png", headers={"Content-Encoding": "gzip"}
+            ),
+            413,
+            "too large",
+        ),
+        "trickle": (
+            server.add("/slow.png", trickle(files.read("png")[:50], 0.5), content_type="image/png"),
+            504,
+            "timed out",
+        ),
         "not_found": (server.add("/gone.png", b"nope", status=404), 502, "HTTP 404"),
         "unreachable": (f"http://127.0.0.1:{_closed_port()}/x.png", 502, "Download failed"),
         "corrupt": (server.add("/bad.jpg", files.read("jpeg_truncated"), content_type="image/jpeg"), 422, "corrupt"),
@@ -214,8 +249,12 @@ def test_idempotency_key_returns_the_first_asset_without_a_second_download(api, 
 def test_bulk_keeps_input_order_and_reports_each_item(app, api, media_server, media_files):
     good = media_server.add("/g.png", media_files.read("png"), content_type="image/png")
     bad = media_server.add("/missing.png", b"", status=404)
-    items = [{"name": "a", "type": "image", "url": good}, {"name": "b", "type": "image", "url": bad},
-             {"name": "c", "type": "image", "url": "file:///etc/passwd"}, {"name": "d", "type": "image", "url": good}]
+    items = [
+        {"name": "a", "type": "image", "url": good},
+        {"name": "b", "type": "image", "url": bad},
+        {"name": "c", "type": "image", "url": "file:///etc/passwd"},
+        {"name": "d", "type": "image", "url": good},
+    ]
     data = assert_ok(api.post("/api/v3/assets/from-urls", json={"assets": items}))
     assert [r["success"] for r in data["results"]] == [True, False, False, True]
     assert data["results"][0]["asset"]["name"] == "a" and data["results"][3]["asset"]["name"] == "d"
@@ -251,8 +290,14 @@ def test_deleting_a_client_deletes_its_assets_and_blobs(app, api, media_files):
 def test_other_users_asset_is_404_on_every_route(api, other, media_files):
     asset = assert_ok(upload(api, "a.png", media_files.read("png"), type="image"), 201)
     base = f"/api/v3/assets/{asset['id']}"
-    for method, path in [("GET", base), ("DELETE", base), ("GET", base + "/data"), ("HEAD", base + "/data"),
-                         ("GET", base + "/thumbnail"), ("HEAD", base + "/thumbnail")]:
+    for method, path in [
+        ("GET", base),
+        ("DELETE", base),
+        ("GET", base + "/data"),
+        ("HEAD", base + "/data"),
+        ("GET", base + "/thumbnail"),
+        ("HEAD", base + "/thumbnail"),
+    ]:
         assert other.open(method, path).status_code == 404, (method, path)
     assert api.get(base + "/data").status_code == 200
     assert other.get("/api/v3/assets").get_json()["meta"]["total"] == 0

@@ -20,8 +20,18 @@ def create(api, client_id, **body):
 def test_create_campaign_shape_and_default_status(api, client_id):
     data = create(api, client_id, productUrl="https://acme.test/p", brief={"audience": "teens"})
     assert data["status"] == "draft" and data["clientId"] == client_id
-    assert set(data) == {"id", "clientId", "name", "goal", "status", "productUrl", "brief", "metadata",
-                         "createdAt", "updatedAt"}
+    assert set(data) == {
+        "id",
+        "clientId",
+        "name",
+        "goal",
+        "status",
+        "productUrl",
+        "brief",
+        "metadata",
+        "createdAt",
+        "updatedAt",
+    }
 
 
 def test_campaign_status_must_be_in_the_enum(api, client_id):
@@ -51,8 +61,7 @@ def test_list_filters_by_client(api, client_id):
 
 def test_update_campaign_status_and_keep_client(api, client_id):
     campaign = create(api, client_id)
-    data = assert_ok(api.put(f"/api/v3/campaigns/{campaign['id']}", json={"status": "active",
-                                                                          "clientId": "other"}))
+    data = assert_ok(api.put(f"/api/v3/campaigns/{campaign['id']}", json={"status": "active", "clientId": "other"}))
     assert data["status"] == "active" and data["clientId"] == client_id
     assert_error(api.put(f"/api/v3/campaigns/{campaign['id']}", json={"status": "nope"}), 422)
 
@@ -60,8 +69,7 @@ def test_update_campaign_status_and_keep_client(api, client_id):
 def test_delete_campaign_and_other_users_access(api, other, client_id):
     campaign = create(api, client_id)
     path = f"/api/v3/campaigns/{campaign['id']}"
-    for call in (other.get(path), other.put(path, json={"name": "x"}), other.delete(path),
-                 other.get(path + "/stats")):
+    for call in (other.get(path), other.put(path, json={"name": "x"}), other.delete(path), other.get(path + "/stats")):
         assert_error(call, 404, "Campaign not found")
     assert assert_ok(api.delete(path)) == {"message": "Campaign deleted successfully"}
     assert_error(api.get(path), 404)

@@ -22,8 +22,9 @@ def test_approve_moves_to_in_progress_and_queues_the_render(api, job, renders):
     assert data["message"] == "Storyboard approved, video rendering started"
     assert data["job"]["status"] == "in_progress" and data["job"]["approvedAt"]
     assert data["job"]["allowedActions"] == ["cancel"]
-    assert renders == [("storyboard.tasks.render.render_job", (job["id"],),
-                        {"queue": "render", "job_id": f"render-{job['id']}"})]
+    assert renders == [
+        ("storyboard.tasks.render.render_job", (job["id"],), {"queue": "render", "job_id": f"render-{job['id']}"})
+    ]
     error = "Action 'approve_storyboard' not allowed when job status is 'in_progress'"
     assert_error(act(api, job["id"], "approve_storyboard"), 409, error)
     events = assert_ok(api.get(f"/api/v3/jobs/{job['id']}/events"))

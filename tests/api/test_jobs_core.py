@@ -13,8 +13,7 @@ from tests.support.factories import brief, make_campaign, make_client, make_job
 def test_dry_run_for_30_seconds_is_3_015(api):
     data = assert_ok(api.post("/api/v3/jobs/dry-run", json=brief("any")))
     assert data["estimatedCost"] == 3.015 and data["currency"] == "USD"
-    assert data["breakdown"] == {"storyboard_generation": 0.9045, "image_generation": 1.5075,
-                                 "video_rendering": 0.603}
+    assert data["breakdown"] == {"storyboard_generation": 0.9045, "image_generation": 1.5075, "video_rendering": 0.603}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT23:59:59Z", data["validUntil"])
 
 
@@ -25,10 +24,15 @@ def test_dry_run_without_video_specs_defaults_to_30_seconds_and_adds_audio(api):
     assert data["breakdown"]["audio_generation"] == 2.0 and data["estimatedCost"] == 5.015
 
 
-@pytest.mark.parametrize("patch", [
-    {"videoSpecs": {"duration": 4}}, {"videoSpecs": {"duration": 121}}, {"videoSpecs": {"format": "4:3"}},
-    {"direction": {}},
-])
+@pytest.mark.parametrize(
+    "patch",
+    [
+        {"videoSpecs": {"duration": 4}},
+        {"videoSpecs": {"duration": 121}},
+        {"videoSpecs": {"format": "4:3"}},
+        {"direction": {}},
+    ],
+)
 def test_dry_run_validates_the_brief(api, patch):
     body = brief("any")
     body["creative"].update(patch)
@@ -61,7 +65,9 @@ def test_list_jobs_filters_and_totals(api, jobs):
 
 def test_list_jobs_accepts_old_status_names(api, jobs):
     assert {j["id"] for j in assert_ok(api.get("/api/v3/jobs?status=video_processing"))} == {
-        jobs["rendering"], jobs["queued"]}
+        jobs["rendering"],
+        jobs["queued"],
+    }
     assert [j["id"] for j in assert_ok(api.get("/api/v3/jobs?status=storyboard_ready"))] == [jobs["review"]]
     assert_error(api.get("/api/v3/jobs?status=bogus"), 422)
 

@@ -24,8 +24,13 @@ def test_list_and_get_by_number_or_id(api, job):
 
 def test_other_users_scenes_are_404(api, other, job):
     scene = job["scenes"][0]
-    for method, path in [("GET", _url(job)), ("GET", _url(job, 1)), ("DELETE", _url(job, scene["id"])),
-                         ("GET", _url(job, "1/revisions")), ("POST", _url(job, "1/revisions/1/restore"))]:
+    for method, path in [
+        ("GET", _url(job)),
+        ("GET", _url(job, 1)),
+        ("DELETE", _url(job, scene["id"])),
+        ("GET", _url(job, "1/revisions")),
+        ("POST", _url(job, "1/revisions/1/restore")),
+    ]:
         assert_error(other.open(method, path), 404)
     assert_error(other.put(_url(job, 1), json={"description": "mine now"}), 404)
     assert_error(other.post(_url(job, "1/regenerate"), json={}), 404)
@@ -34,8 +39,15 @@ def test_other_users_scenes_are_404(api, other, job):
 
 def test_edit_changes_fields_bumps_version_and_keeps_a_revision(app, api, job):
     asset = add_asset(app, api.user.id)
-    body = {"description": "Close on the cap", "duration": 6.5, "shotType": "close-up", "assets": [asset],
-            "metadata": {"mood": "calm"}, "sceneNumber": 9, "unknown": 1}
+    body = {
+        "description": "Close on the cap",
+        "duration": 6.5,
+        "shotType": "close-up",
+        "assets": [asset],
+        "metadata": {"mood": "calm"},
+        "sceneNumber": 9,
+        "unknown": 1,
+    }
     scene = assert_ok(api.put(_url(job, 2), json=body))
     assert (scene["description"], scene["duration"], scene["shotType"]) == ("Close on the cap", 6.5, "close-up")
     assert scene["assets"] == [asset] and scene["metadata"] == {"mood": "calm"}
@@ -49,8 +61,15 @@ def test_edit_changes_fields_bumps_version_and_keeps_a_revision(app, api, job):
 
 
 def test_edit_is_validated(app, api, other, job):
-    for body in ({"duration": 0}, {"duration": 61}, {"duration": "abc"}, {"assets": "x"}, {"metadata": [1]},
-                 {"description": ""}, {}):
+    for body in (
+        {"duration": 0},
+        {"duration": 61},
+        {"duration": "abc"},
+        {"assets": "x"},
+        {"metadata": [1]},
+        {"description": ""},
+        {},
+    ):
         assert_error(api.put(_url(job, 1), json=body), 422)
     theirs = add_asset(app, other.user.id)
     assert_error(api.put(_url(job, 1), json={"assets": [theirs]}), 404, f"Asset not found: {theirs}")

@@ -33,8 +33,13 @@ def _use_real_ids(case, ids: dict) -> bool:
 
 def _exercise(operation, app, api, other) -> None:
     @given(case=operation.as_strategy())
-    @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=EXAMPLES_PER_OPERATION,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         ids = build_world(app, api)
         names_object = _use_real_ids(case, ids)

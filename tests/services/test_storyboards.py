@@ -17,8 +17,15 @@ def pending(ctx):
     owner, _key = factories.make_user("carol")
     client = factories.make_client(owner)
     job = factories.make_job(owner, client, status="pending")
-    job.request = {"ad_basics": {"product": "Aurora", "target_audience": "commuters", "key_message": "Drink more",
-                                 "call_to_action": "Order today"}, "creative": {"direction": {"style": "bold"}}}
+    job.request = {
+        "ad_basics": {
+            "product": "Aurora",
+            "target_audience": "commuters",
+            "key_message": "Drink more",
+            "call_to_action": "Order today",
+        },
+        "creative": {"direction": {"style": "bold"}},
+    }
     db.session.commit()
     return job.id
 
@@ -79,8 +86,13 @@ def test_an_unexpected_error_fails_the_job_with_a_generic_message(pending, monke
 
 
 def test_an_upstream_error_keeps_its_structured_detail(pending, monkeypatch):
-    info = {"stage": "storyboard_llm", "provider": "openai", "upstream_status": 402, "retryable": False,
-            "hint": "top up the AI provider account"}
+    info = {
+        "stage": "storyboard_llm",
+        "provider": "openai",
+        "upstream_status": 402,
+        "retryable": False,
+        "hint": "top up the AI provider account",
+    }
 
     def exhausted():
         raise errors.UpstreamFailed("AI provider account balance exhausted", info=info)

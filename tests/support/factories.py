@@ -48,8 +48,15 @@ def make_job(owner, client, campaign=None, status: str = "storyboard_review", **
     """A job row in a given status (for reads; the create flow has its own tests)."""
     from storyboard.models import Job, db
 
-    job = Job(user_id=owner.id, client_id=client.id, campaign_id=campaign.id if campaign else None,
-              status=status, request=brief(client.id), estimated_cost=3.015, **data)
+    job = Job(
+        user_id=owner.id,
+        client_id=client.id,
+        campaign_id=campaign.id if campaign else None,
+        status=status,
+        request=brief(client.id),
+        estimated_cost=3.015,
+        **data,
+    )
     db.session.add(job)
     db.session.commit()
     return job

@@ -10,8 +10,14 @@ def add_asset(app, user_id: str, **data) -> str:
     with app.app_context():
         from storyboard.models import Asset, db
 
-        base = {"name": "Bottle on white", "type": "image", "status": "ready", "width": 1200, "height": 1200,
-                "tags": ["product"]}
+        base = {
+            "name": "Bottle on white",
+            "type": "image",
+            "status": "ready",
+            "width": 1200,
+            "height": 1200,
+            "tags": ["product"],
+        }
         asset = Asset(user_id=user_id, **{**base, **data})
         db.session.add(asset)
         db.session.commit()
@@ -22,18 +28,32 @@ def scenes_reply(count: int, *, duration: float = 7.5, assets: dict | None = Non
     """An LLM storyboard reply with `count` scenes."""
     items = []
     for i in range(count):
-        items.append({
-            "sceneNumber": i + 1, "duration": duration, "description": f"Shot {i + 1} of the Aurora bottle",
-            "script": "Order today." if i == count - 1 else f"Line {i + 1}.", "shotType": "Wide",
-            "transition": "CUT", "assets": (assets or {}).get(i, []), "metadata": {"mood": "bright"},
-        })
+        items.append(
+            {
+                "sceneNumber": i + 1,
+                "duration": duration,
+                "description": f"Shot {i + 1} of the Aurora bottle",
+                "script": "Order today." if i == count - 1 else f"Line {i + 1}.",
+                "shotType": "Wide",
+                "transition": "CUT",
+                "assets": (assets or {}).get(i, []),
+                "metadata": {"mood": "bright"},
+            }
+        )
     return {"scenes": items}
 
 
 def scene_reply(**overrides) -> str:
-    base = {"sceneNumber": 1, "duration": 7.5, "description": "A calmer shot of the bottle on a desk",
-            "script": "Stay hydrated.", "shotType": "close-up", "transition": "dissolve", "assets": [],
-            "metadata": {"mood": "calm"}}
+    base = {
+        "sceneNumber": 1,
+        "duration": 7.5,
+        "description": "A calmer shot of the bottle on a desk",
+        "script": "Stay hydrated.",
+        "shotType": "close-up",
+        "transition": "dissolve",
+        "assets": [],
+        "metadata": {"mood": "calm"},
+    }
     return json.dumps({**base, **overrides})
 
 

@@ -32,14 +32,32 @@ def _scenes(job) -> dict[str, str]:
     from storyboard.models import Scene, SceneRevision, db
 
     scenes = [
-        Scene(job_id=job.id, scene_number=n, duration=5.0, description=f"World scene {n}", script="Order today.",
-              shot_type="wide", transition="cut", assets=[], meta={})
+        Scene(
+            job_id=job.id,
+            scene_number=n,
+            duration=5.0,
+            description=f"World scene {n}",
+            script="Order today.",
+            shot_type="wide",
+            transition="cut",
+            assets=[],
+            meta={},
+        )
         for n in (1, 2)
     ]
     db.session.add_all(scenes)
     db.session.flush()
     for scene in scenes:
-        db.session.add(SceneRevision(scene_id=scene.id, job_id=job.id, scene_number=scene.scene_number, revision=1,
-                                     kind="generated", actor="system", snapshot={"description": scene.description}))
+        db.session.add(
+            SceneRevision(
+                scene_id=scene.id,
+                job_id=job.id,
+                scene_number=scene.scene_number,
+                revision=1,
+                kind="generated",
+                actor="system",
+                snapshot={"description": scene.description},
+            )
+        )
     db.session.commit()
     return {"scene": scenes[0].id, "revision": "1"}

@@ -31,8 +31,9 @@ def test_url_ingest_runs_on_a_worker(rq_app, api, start_worker, media_server, me
     start_worker()
     data = media_files.read("jpeg")
     url = media_server.add("/w.jpg", data, content_type="image/jpeg")
-    response = api.post("/api/v3/assets/from-url", json={"name": "w", "type": "image", "url": url},
-                        headers={"Prefer": "wait=60"})
+    response = api.post(
+        "/api/v3/assets/from-url", json={"name": "w", "type": "image", "url": url}, headers={"Prefer": "wait=60"}
+    )
     asset = assert_ok(response, 201)
     assert asset["status"] == "ready" and (asset["width"], asset["height"]) == (640, 480)
     assert api.get(asset["url"]).data == data
@@ -53,13 +54,20 @@ def _slow_first_time(data: bytes, release: threading.Event):
     return chunks
 
 
-def test_killed_worker_mid_download_leaves_one_blob_and_a_ready_asset(rq_app, api, start_worker, media_server,
-                                                                      media_files):
+def test_killed_worker_mid_download_leaves_one_blob_and_a_ready_asset(
+    rq_app, api, start_worker, media_server, media_files
+):
     data, release = media_files.read("png"), threading.Event()
     url = media_server.add("/slow.png", _slow_first_time(data, release), content_type="image/png")
     first = start_worker()
-    pending = assert_ok(api.post("/api/v3/assets/from-url", json={"name": "s", "type": "image", "url": url},
-                                 headers={"Prefer": "respond-async"}), 202)
+    pending = assert_ok(
+        api.post(
+            "/api/v3/assets/from-url",
+            json={"name": "s", "type": "image", "url": url},
+            headers={"Prefer": "respond-async"},
+        ),
+        202,
+    )
     wait_for(lambda: media_server.hits["/slow.png"] >= 1, 120)
     time.sleep(0.5)
     first.kill()

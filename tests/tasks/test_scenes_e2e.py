@@ -25,8 +25,10 @@ def _create(app, api, media_server, media_files) -> dict:
 
         client_id = make_client(db.session.get(User, api.user.id), name="Acme").id
     existing = add_asset(app, api.user.id, name="Logo", role="logo")
-    urls = [media_server.add(f"/{name}", media_files.read(kind), content_type=f"image/{kind}")
-            for name, kind in (("hero.png", "png"), ("shelf.jpg", "jpeg"))]
+    urls = [
+        media_server.add(f"/{name}", media_files.read(kind), content_type=f"image/{kind}")
+        for name, kind in (("hero.png", "png"), ("shelf.jpg", "jpeg"))
+    ]
     body = brief(client_id, duration=45)
     body["creative"]["assets"] = [{"url": urls[0], "role": "hero"}, {"assetId": existing}, {"url": urls[1]}]
     job = assert_ok(api.post("/api/v3/jobs", json=body, headers={"Prefer": "wait=60"}), 201)

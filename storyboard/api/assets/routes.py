@@ -28,6 +28,7 @@ BINARY = {"type": "string", "format": "binary"}
 
 def binary_responses(blp_, description: str):
     """Document a binary route: 200/206 bytes of any type, 304 and 416 without a body."""
+
     def decorate(func):
         func = blp_.response(200, BINARY, content_type="*/*", description=description)(func)
         func = blp_.alt_response(206, schema=BINARY, content_type="*/*", description="Partial content")(func)
@@ -96,8 +97,16 @@ class AssetById(MethodView):
 def _serve(asset_id: str, thumbnail: bool):
     asset, blob = assets.open_blob(principal(), asset_id, thumbnail=thumbnail)
     name = safe_filename(asset.name + ("_thumbnail" if thumbnail else ""), "jpg" if thumbnail else asset.format)
-    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, name, blob.created_at,
-                                  lambda start, end: assets.read_range(blob, start, end)))
+    return blob_response(
+        BlobView(
+            blob.sha256,
+            blob.size_bytes,
+            blob.content_type,
+            name,
+            blob.created_at,
+            lambda start, end: assets.read_range(blob, start, end),
+        )
+    )
 
 
 @blp.route("/<asset_id>/data")

@@ -94,23 +94,29 @@ class FromUrlSchema(Schema):
     url = ma.fields.String(required=True, validate=validate.Length(min=1, max=4096))
     clientId = id_field(attribute="client_id", allow_none=True)
     campaignId = id_field(attribute="campaign_id", allow_none=True)
-    tags = ma.fields.List(Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True,
-                          validate=validate.Length(max=50))
+    tags = ma.fields.List(
+        Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True, validate=validate.Length(max=50)
+    )
 
 
 class BulkItemSchema(Schema):
     name = Trimmed(validate=validate.Length(min=1, max=255), load_default=None)
     type = ma.fields.String(required=True, validate=validate.OneOf(ASSET_TYPES))
     url = ma.fields.String(required=True, validate=validate.Length(min=1, max=4096))
-    tags = ma.fields.List(Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True,
-                          validate=validate.Length(max=50))
+    tags = ma.fields.List(
+        Trimmed(validate=validate.Length(min=1, max=100)), allow_none=True, validate=validate.Length(max=50)
+    )
 
 
 class BulkFromUrlsSchema(Schema):
-    assets = ma.fields.List(ma.fields.Nested(BulkItemSchema), required=True, validate=[
-        validate.Length(min=1, error="No assets provided"),
-        validate.Length(max=100, error="Maximum 100 assets allowed per bulk upload"),
-    ])
+    assets = ma.fields.List(
+        ma.fields.Nested(BulkItemSchema),
+        required=True,
+        validate=[
+            validate.Length(min=1, error="No assets provided"),
+            validate.Length(max=100, error="Maximum 100 assets allowed per bulk upload"),
+        ],
+    )
     clientId = id_field(attribute="client_id", allow_none=True)
     campaignId = id_field(attribute="campaign_id", allow_none=True)
 
