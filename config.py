@@ -85,6 +85,10 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SCENES_PER_VIDEO_MIN": int(e("SCENES_PER_VIDEO_MIN", "3")),
         "SCENES_PER_VIDEO_MAX": int(e("SCENES_PER_VIDEO_MAX", "7")),
         "DEFAULT_VIDEO_DURATION": float(e("DEFAULT_VIDEO_DURATION", "30")),
+        # Rendering and webhooks
+        "RENDER_WORK_DIR": e("RENDER_WORK_DIR", ""),
+        "RENDER_STALE_SECONDS": float(e("RENDER_STALE_SECONDS", "1200")),
+        "WEBHOOK_RETRY_DELAYS": tuple(float(x) for x in _list(e("WEBHOOK_RETRY_DELAYS", "10,60,300,1800"))),
         # Prices (contract 4.9)
         "PRICE_IMAGE": float(e("PRICE_IMAGE", "0.003")),
         "PRICE_VIDEO_PER_SECOND": float(e("PRICE_VIDEO_PER_SECOND", "0.10")),

@@ -18,6 +18,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     from storyboard.api import auth, register
     from storyboard.api.base import Api
     from storyboard.models import db
+    from storyboard.services import webhooks
 
     app = Flask(__name__)
     values = settings.load_config(env)
@@ -26,6 +27,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     app.config.update(_api_settings())
     _setup_logging(app)
     _setup_database(app, db)
+    webhooks.install(db.session)
     Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)
     CORS(
         app,

@@ -63,8 +63,17 @@ def worker(queues, burst):
     worker_mod.run(current_app, queues.split(","), burst=burst)
 
 
+@click.command("sweep")
+def sweep():
+    """Settle lost work now: fail interrupted downloads, requeue or fail renders whose worker died."""
+    from storyboard.services import sweeper
+
+    click.echo(sweeper.sweep())
+
+
 def register(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(keys_cli)
     app.cli.add_command(bootstrap_local)
     app.cli.add_command(worker)
+    app.cli.add_command(sweep)

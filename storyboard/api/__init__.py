@@ -10,7 +10,10 @@ def register(api) -> None:
     from storyboard.api.clients.routes import blp as clients_blp
     from storyboard.api.health import bp as health_bp
     from storyboard.api.jobs.routes import blp as jobs_blp
+    from storyboard.api.scenes.routes import blp as scenes_blp
+    from storyboard.api.videos.routes import blp as videos_blp
+    from storyboard.api.webhooks.routes import blp as webhooks_blp
 
-    for blp in (auth_blp, clients_blp, campaigns_blp, assets_blp, jobs_blp):
+    for blp in (auth_blp, clients_blp, campaigns_blp, assets_blp, jobs_blp, scenes_blp, videos_blp, webhooks_blp):
         api.register_blueprint(blp)
     api._app.register_blueprint(health_bp)

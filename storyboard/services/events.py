@@ -47,7 +47,15 @@ def change_status(
     if percent is not None:
         updated["percent"] = percent
     job.progress = updated
+    status_changed(job, previous, status, actor=actor, reason=reason)
+
+
+def status_changed(job: Job, previous: str | None, status: str, *, actor: str, reason: str | None = None) -> None:
+    """Record a status change in the job's history and stage its webhook; both commit with the caller."""
+    from storyboard.services import webhooks
+
     record(job, "status_changed", actor=actor, message=reason, from_status=previous, to_status=status)
+    webhooks.stage_status_change(job, previous)
 
 
 def initial_progress() -> dict[str, Any]:

@@ -8,7 +8,7 @@ from flask import current_app
 
 from storyboard import errors, queue
 from storyboard.models import Campaign, Client, Job, User, db, new_id
-from storyboard.services import campaigns, clients, costs, events, idempotency, job_assets, jobs, waiting
+from storyboard.services import campaigns, clients, costs, events, idempotency, job_assets, jobs, waiting, webhooks
 from storyboard.services.storyboards import WORKING
 
 SCOPE = "jobs.create"
@@ -27,6 +27,8 @@ def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: flo
 def _insert(owner: User, brief: Mapping, key: str | None) -> str:
     """Check every reference, then store job, assets and key in one commit and enqueue the storyboard."""
     context = brief["context"]
+    if brief.get("callback_url"):
+        webhooks.validate_callback_url(brief["callback_url"])
     client = clients.get_client(owner, context["client_id"])
     campaign = campaigns.campaign_of_client(owner, context.get("campaign_id"), client.id)
     try:

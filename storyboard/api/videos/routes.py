@@ -1,0 +1,36 @@
+"""/api/v3/jobs/{job_id}/video: the rendered MP4 and its poster frame (GET and HEAD, Range, ETag)."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from storyboard.api.auth import principal
+from storyboard.api.base import Blueprint
+from storyboard.api.streaming import BlobView, blob_response
+from storyboard.api.videos.schemas import binary_doc
+from storyboard.services import videos
+
+blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rendered videos")
+
+
+def _serve(job_id: str, poster: bool):
+    job, blob = videos.open_video(principal(), job_id, poster=poster)
+    name = f"job-{job.id}" + ("-poster.jpg" if poster else ".mp4")
+    chunks = lambda start, end: videos.read_range(blob, start, end)  # noqa: E731
+    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, name, job.completed_at, chunks))
+
+
+@blp.route("/<job_id>/video")
+class JobVideo(MethodView):
+    @blp.doc(**binary_doc("video/mp4", "The H.264/AAC MP4 (Range supported)"))
+    def get(self, job_id):
+        """Stream the job's rendered MP4 (GET and HEAD; single Range; ETag); 404 until completed."""
+        return _serve(job_id, poster=False)
+
+
+@blp.route("/<job_id>/video/thumbnail")
+class JobVideoThumbnail(MethodView):
+    @blp.doc(**binary_doc("image/jpeg", "A JPEG poster frame, longest side 640 px"))
+    def get(self, job_id):
+        """Stream the video's JPEG poster frame."""
+        return _serve(job_id, poster=True)

@@ -1,0 +1,193 @@
+"""Rendering an approved job into its video: claim, copy media, render, store, finish — safe to run twice.
+
+Short transactions only: the job is claimed and committed, media are copied out of the store, and the
+long ffmpeg work runs with no transaction open; progress and the cancel check are one statement each.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import select, update
+
+from storyboard import errors
+from storyboard.integrations.render import RenderCancelled, RenderResult, poster_frame, render_video
+from storyboard.models import Job, db, utcnow
+from storyboard.services import costs, events, render_inputs
+from storyboard.services.render_inputs import RenderInputs
+from storyboard.storage import get_store
+
+log = logging.getLogger(__name__)
+
+RENDERABLE = ("in_progress", "rendering")  # rendering: a retry after a worker died mid-render
+CANCEL_POLL_SECONDS = 1.0
+WORKDIR_PREFIX = "render-job-"
+FAIL_HINT = "Check the scenes' media, then create the job again from this storyboard."
+
+
+def progress(total: int, done: int, percent: int, message: str, current: int | None = None) -> dict:
+    return {
+        "current_stage": "rendering",
+        "scenes_total": total,
+        "scenes_completed": done,
+        "current_scene": current,
+        "estimated_completion_seconds": None,
+        "message": message,
+        "percent": percent,
+    }
+
+
+class CancelCheck:
+    """should_cancel for the renderer: true once the job is no longer `rendering` (cancelled, finished, gone)."""
+
+    def __init__(self, job_id: str, every: float = CANCEL_POLL_SECONDS):
+        self.job_id, self.every, self.last, self.stopped = job_id, every, 0.0, False
+
+    def __call__(self) -> bool:
+        if not self.stopped and time.monotonic() - self.last >= self.every:
+            self.last = time.monotonic()
+            status = db.session.scalar(select(Job.status).where(Job.id == self.job_id))
+            db.session.rollback()
+            self.stopped = status != "rendering"
+        return self.stopped
+
+
+def _save_progress(job_id: str, values: dict) -> None:
+    # Conditional, so a late progress line never overwrites a cancel or a finish.
+    db.session.execute(update(Job).where(Job.id == job_id, Job.status == "rendering").values(progress=values))
+    db.session.commit()
+
+
+def _reporter(inputs: RenderInputs):
+    total = len(inputs.scenes)
+
+    def report(done: int, _total: int, message: str) -> None:
+        current = inputs.scenes[done].number if done < total else None
+        percent = 5 + (85 * done) // total if done < total else 90
+        _save_progress(inputs.job_id, progress(total, done, percent, message, current))
+
+    return report
+
+
+def render_job(job_id: str) -> None:
+    """Render the job's storyboard into its video and poster blobs, ending `completed`, `failed` or untouched
+    when cancelled; a no-op unless the job is `in_progress` (or `rendering`, on a retry)."""
+    inputs = _claim(job_id)
+    if inputs is None:
+        return
+    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=work_root()))
+    try:
+        _render_and_store(inputs, workdir)
+    except RenderCancelled:
+        log.info("render of job %s stopped: the job is no longer rendering", job_id)
+    except errors.StoryboardError as exc:
+        fail(job_id, exc)
+    finally:
+        db.session.rollback()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def work_root() -> str:
+    root = current_app.config.get("RENDER_WORK_DIR") or tempfile.gettempdir()
+    Path(root).mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def _claim(job_id: str) -> RenderInputs | None:
+    job = db.session.get(Job, job_id)
+    if job is None or job.status not in RENDERABLE:
+        log.info("render of job %s skipped: status %s", job_id, job.status if job else "missing")
+        db.session.rollback()
+        return None
+    inputs, previous = render_inputs.gather(job), job.status
+    if not inputs.scenes:
+        fail(job_id, errors.Unprocessable("The storyboard has no scenes", info={"retryable": False}))
+        return None
+    if previous == "rendering":
+        # A retry after a lost worker: not a status change, but worth a line in the job's history.
+        events.record(job, "render_restarted", actor=events.SYSTEM, message="Rendering again after an interruption")
+        job.progress = progress(len(inputs.scenes), 0, 2, "Preparing media")
+    else:
+        job.version += 1
+        events.change_status(
+            job,
+            "rendering",
+            actor=events.SYSTEM,
+            reason="Preparing media",
+            percent=2,
+            scenes_total=len(inputs.scenes),
+            scenes_completed=0,
+            current_scene=None,
+        )
+    job.started_at, job.error, job.error_detail = utcnow(), None, None
+    db.session.commit()
+    return inputs
+
+
+def _render_and_store(inputs: RenderInputs, workdir: Path) -> None:
+    should_cancel = CancelCheck(inputs.job_id)
+    scenes = render_inputs.materialise(inputs, workdir / "media", should_cancel)
+    out = workdir / "video.mp4"
+    result = render_video(
+        scenes, inputs.spec, str(out), workdir=str(workdir), on_progress=_reporter(inputs), should_cancel=should_cancel
+    )
+    total = len(inputs.scenes)
+    _save_progress(inputs.job_id, progress(total, total, 95, "Saving the video"))
+    poster = poster_frame(str(out))
+    should_cancel.last = 0.0  # look once more, right before storing
+    if should_cancel():
+        raise RenderCancelled("store")
+    _finish(inputs, out, poster, result)
+
+
+def _finish(inputs: RenderInputs, out: Path, poster: bytes, result: RenderResult) -> None:
+    store = get_store()
+    with open(out, "rb") as stream:
+        video, _ = store.put_stream(stream, "video/mp4")
+    thumb, _ = store.put_bytes(poster, "image/jpeg")
+    shas = (video.sha256, thumb.sha256)
+    total, now = len(inputs.scenes), utcnow()
+    values = dict(
+        status="completed",
+        video_blob_id=video.id,
+        poster_blob_id=thumb.id,
+        video_duration=result.duration,
+        actual_cost=costs.actual(inputs.image_count, result.duration, current_app.config),
+        completed_at=now,
+        progress={**progress(total, total, 100, "Video rendering complete"), "current_stage": "completed"},
+        version=Job.version + 1,
+    )
+    done = db.session.execute(update(Job).where(Job.id == inputs.job_id, Job.status == "rendering").values(**values))
+    if done.rowcount != 1:
+        # Cancelled (or finished by a duplicate run) while storing: leave no blob behind.
+        db.session.rollback()
+        for sha in shas:
+            store.discard_uncommitted(sha)
+        raise RenderCancelled("store")
+    job = db.session.get(Job, inputs.job_id)
+    events.status_changed(job, "rendering", "completed", actor=events.SYSTEM, reason="Video rendering complete")
+    db.session.commit()
+
+
+def fail(job_id: str, exc: errors.StoryboardError) -> None:
+    """Mark a job that is still in_progress/rendering as failed, with an actionable error; commits."""
+    db.session.rollback()
+    job = db.session.get(Job, job_id)
+    if job is None or job.status not in RENDERABLE:
+        db.session.rollback()
+        return
+    info = exc.info or {}
+    job.error = exc.message
+    job.error_detail = {
+        "stage": "render",
+        "retryable": bool(info.get("retryable", False)),
+        "hint": info.get("hint") or FAIL_HINT,
+    }
+    job.version += 1
+    events.change_status(job, "failed", actor=events.SYSTEM, reason=exc.message)
+    db.session.commit()

@@ -1,0 +1,17 @@
+"""Render task: an approved job's storyboard becomes its video (queue "render")."""
+
+from __future__ import annotations
+
+from storyboard import errors
+from storyboard.services import renders
+from storyboard.tasks import guarded
+
+CRASHED = errors.StoryboardError(
+    "Rendering failed unexpectedly",
+    info={"retryable": True, "hint": "Create the job again from this storyboard; if it repeats, contact support."},
+)
+
+
+def render_job(job_id: str) -> None:
+    """Render job `job_id`; a crash on the last attempt marks it failed, earlier ones let RQ retry."""
+    guarded(lambda: renders.render_job(job_id), lambda _exc: renders.fail(job_id, CRASHED))
