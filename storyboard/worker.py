@@ -33,7 +33,9 @@ class AppWorker(Worker):
             sweeper.sweep()
         except Exception:  # maintenance must never stop the worker; the next round tries again
             log.exception("sweep failed")
-            db.session.rollback()
+        finally:
+            # The worker lives for days: never keep a transaction (on SQLite, the write lock) between sweeps.
+            db.session.remove()
 
 
 def run(app, queues: list[str], *, burst: bool = False) -> None:
