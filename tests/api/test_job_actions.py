@@ -7,6 +7,7 @@ import pytest
 from tests.support.envelope import assert_error, assert_ok
 from tests.support.factories import make_job
 from tests.support.jobs import scene_reply, scenes_reply
+from tests.support.workers import wait_for
 
 
 def act(api, job_id: str, action: str, **body):
@@ -22,13 +23,16 @@ def test_approve_moves_to_in_progress_and_queues_the_render(api, job, renders):
     assert data["message"] == "Storyboard approved, video rendering started"
     assert data["job"]["status"] == "in_progress" and data["job"]["approvedAt"]
     assert data["job"]["allowedActions"] == ["cancel"]
-    assert renders == [
-        ("storyboard.tasks.render.render_job", (job["id"],), {"queue": "render", "job_id": f"render-{job['id']}"})
-    ]
-    error = "Action 'approve_storyboard' not allowed when job status is 'in_progress'"
+    # The render really starts: the job leaves the queue and reports progress.
+    started = wait_for(
+        lambda: (j := assert_ok(api.get(f"/api/v3/jobs/{job['id']}")))["status"] != "in_progress" and j, 60
+    )
+    assert started["status"] in ("rendering", "completed") and started["progress"]["percent"] > 0
+    error = "Action 'approve_storyboard' not allowed when job status is '" + started["status"] + "'"
     assert_error(act(api, job["id"], "approve_storyboard"), 409, error)
     events = assert_ok(api.get(f"/api/v3/jobs/{job['id']}/events"))
-    assert (events[-1]["toStatus"], events[-1]["actor"]) == ("in_progress", "user:alice")
+    changes = [(e["toStatus"], e["actor"]) for e in events if e["kind"] == "status_changed"]
+    assert changes[-2:] == [("in_progress", "user:alice"), ("rendering", "system")]
 
 
 def test_cancel_is_terminal(api, job):
