@@ -1,39 +1,16 @@
-"""Fixtures for the download and media tests: the local media server, a trap listener, the fake network."""
+"""Fixtures for the download and media tests: fetchers with the test and the production URL policy.
+
+The media server, generated media files, the trap listener and the fake network come from
+tests/support/fixtures.py (loaded by the root conftest).
+"""
 
 from __future__ import annotations
 
 import pytest
 
 from storyboard.integrations.fetch import Fetcher, FetchPolicy
-from tests.support.media_files import MediaFiles
-from tests.support.media_server import FakeNetwork, MediaServer, TrapListener
 
 MiB = 1024 * 1024
-
-
-@pytest.fixture(scope="session")
-def media_files(tmp_path_factory) -> MediaFiles:
-    return MediaFiles(tmp_path_factory.mktemp("media"))
-
-
-@pytest.fixture
-def media_server():
-    server = MediaServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def trap():
-    listener = TrapListener().start()
-    yield listener
-    listener.stop()
-
-
-@pytest.fixture
-def network(media_server, monkeypatch) -> FakeNetwork:
-    """Names resolve from a table; the fake public hosts are the media server; nothing else is reachable."""
-    return FakeNetwork(media_server.port).install(monkeypatch)
 
 
 @pytest.fixture
