@@ -9,7 +9,7 @@ from sqlalchemy import select
 from storyboard import errors
 from storyboard.integrations.llm import AssetBrief
 from storyboard.models import Asset, Job, User, db
-from storyboard.services import assets
+from storyboard.services import asset_urls, assets
 
 DOWNLOAD_FAILED = "Failed to download asset: "
 
@@ -28,7 +28,7 @@ def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id
         if item.get("asset_id"):
             ids.append(item["asset_id"])
             continue
-        asset = assets.create_pending_from_url(
+        asset = asset_urls.create_pending_from_url(
             owner,
             url=item["url"],
             type=item.get("type") or "image",
@@ -60,7 +60,7 @@ def ingest_for(job_id: str) -> None:
     db.session.commit()
     try:
         for asset_id in pending:
-            asset = assets.ingest(asset_id)
+            asset = asset_urls.ingest(asset_id)
             if asset.status != "ready":
                 raise _download_failed(asset)
     except Exception:

@@ -21,6 +21,9 @@ def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: flo
     Returns (job, finished); a job whose storyboard failed raises UpstreamFailed carrying the job as `data`.
     """
     job_id = idempotency.lookup(owner, SCOPE, key, brief) or _insert(owner, brief, key)
+    if wait <= 0:
+        # Prefer: respond-async always answers 202 with the job as it is now; the client polls.
+        return jobs.get_job(owner, job_id), False
     return await_storyboard(owner, job_id, wait)
 
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storyboard import errors, queue
 from storyboard.models import Asset, db, utcnow
-from storyboard.services import assets, render_sweeper
+from storyboard.services import asset_urls, render_sweeper
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 300
@@ -28,7 +28,9 @@ def sweep() -> dict[str, int]:
     """Settle work nobody will finish (downloads, renders, webhook deliveries); returns what it did."""
     lost = stale_pending_assets()
     for asset_id in lost:
-        assets.mark_failed(asset_id, errors.UpstreamFailed("Failed to download asset: the download was interrupted"))
+        asset_urls.mark_failed(
+            asset_id, errors.UpstreamFailed("Failed to download asset: the download was interrupted")
+        )
     if lost:
         log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
     return {"assets": len(lost), **render_sweeper.sweep_stale_renders()}
