@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storyboard import errors, queue
 from storyboard.models import Asset, db, utcnow
-from storyboard.services import asset_urls, render_sweeper
+from storyboard.services import asset_urls, render_sweeper, webhooks
 
 log = logging.getLogger(__name__)
 GRACE_SECONDS = 300
@@ -33,4 +33,4 @@ def sweep() -> dict[str, int]:
         )
     if lost:
         log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
-    return {"assets": len(lost), **render_sweeper.sweep_stale_renders()}
+    return {"assets": len(lost), **render_sweeper.sweep_stale_renders(), "webhooks": webhooks.resend_lost()}

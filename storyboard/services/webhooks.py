@@ -219,3 +219,24 @@ def _record(delivery_id: str, code: int | None, error: str | None, permanent: bo
         log.info("webhook delivery %s attempt %s failed (%s); retrying", delivery_id, attempts, error)
         rq_id, delay = f"webhook-{delivery_id}-{attempts + 1}", delays[attempts - 1]
         queue.enqueue(DELIVER_TASK, delivery_id, queue="webhooks", job_id=rq_id, retry=False, delay=delay)
+
+
+def resend_lost(min_age_seconds: float = 300) -> int:
+    """Enqueue again deliveries still owed whose queue job is gone (e.g. Redis was down at commit)."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+    rows = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts).where(
+            WebhookDelivery.status.in_(("pending", "retrying")), WebhookDelivery.created_at < cutoff
+        )
+    ).all()
+    db.session.rollback()
+    lost = [(i, n) for i, n in rows if queue.job_state(f"webhook-{i}-{n + 1}") not in queue.LIVE_STATES]
+    for delivery_id, attempts in lost:
+        queue.enqueue(
+            DELIVER_TASK, delivery_id, queue="webhooks", job_id=f"webhook-{delivery_id}-{attempts + 1}", retry=False
+        )
+    return len(lost)
