@@ -6,7 +6,7 @@ from storyboard import errors
 from storyboard.models import Campaign, User, db
 from storyboard.services import blobs
 from storyboard.services.clients import get_client
-from storyboard.services.scoping import get_owned, owned_query, paginate
+from storyboard.services.scoping import get_owned, owned_query, paginate, patch
 
 UPDATABLE = ("name", "goal", "status", "product_url", "brief", "meta")
 
@@ -42,11 +42,7 @@ def list_campaigns(owner: User, *, client_id: str | None = None, offset: int, li
 
 def update_campaign(owner: User, campaign_id: str, data: dict) -> Campaign:
     campaign = get_campaign(owner, campaign_id)
-    changes = {k: v for k, v in data.items() if k in UPDATABLE and v is not None}
-    if not changes:
-        raise errors.Unprocessable("No updatable fields supplied")
-    for key, value in changes.items():
-        setattr(campaign, key, value)
+    patch(campaign, data, UPDATABLE)
     db.session.commit()
     return campaign
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from storyboard import errors
 from storyboard.models import Client, User, db
 from storyboard.services import blobs
-from storyboard.services.scoping import get_owned, owned_query, paginate
+from storyboard.services.scoping import get_owned, owned_query, paginate, patch
 
 UPDATABLE = ("name", "description", "homepage", "brand_guidelines", "meta")
 BRAND_KEYS = ("colors", "fonts", "tone", "restrictions", "examples")
@@ -41,13 +40,9 @@ def list_clients(owner: User, *, offset: int, limit: int) -> tuple[list[Client],
 def update_client(owner: User, client_id: str, data: dict) -> Client:
     """PATCH-like: only present, non-null fields change; 422 when none is given."""
     client = get_client(owner, client_id)
-    changes = {k: v for k, v in data.items() if k in UPDATABLE and v is not None}
-    if not changes:
-        raise errors.Unprocessable("No updatable fields supplied")
-    if "brand_guidelines" in changes:
-        changes["brand_guidelines"] = _brand(changes["brand_guidelines"])
-    for key, value in changes.items():
-        setattr(client, key, value)
+    if data.get("brand_guidelines") is not None:
+        data = {**data, "brand_guidelines": _brand(data["brand_guidelines"])}
+    patch(client, data, UPDATABLE)
     db.session.commit()
     return client
 

@@ -32,3 +32,13 @@ def paginate(query: Select, order_by, *, offset: int, limit: int) -> tuple[list,
     total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = db.session.scalars(query.order_by(*order_by).offset(offset).limit(limit)).all()
     return list(rows), total or 0
+
+
+def patch(row, data: dict, updatable: tuple[str, ...]) -> dict:
+    """Apply the present, non-null fields of `data` (PATCH-like PUT); 422 when there are none."""
+    changes = {k: v for k, v in data.items() if k in updatable and v is not None}
+    if not changes:
+        raise errors.Unprocessable("No updatable fields supplied")
+    for key, value in changes.items():
+        setattr(row, key, value)
+    return changes
