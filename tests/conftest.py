@@ -78,7 +78,7 @@ def _postgres_backend():
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def test_settings(backend: Backend, blob_dir: str, **overrides) -> dict:
+def settings_for(backend: Backend, blob_dir: str, **overrides) -> dict:
     settings = {
         "ENVIRONMENT": "testing",
         "SECRET_KEY": "test-secret-0123456789abcdef0123456789abcdef",
@@ -103,7 +103,7 @@ def app(backend, tmp_path_factory):
     from storyboard import create_app
 
     blob_dir = str(tmp_path_factory.mktemp("blobs"))
-    application = create_app(test_settings(backend, blob_dir), env={})
+    application = create_app(settings_for(backend, blob_dir), env={})
     with application.app_context():
         upgrade()
     yield application
