@@ -71,7 +71,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ALLOWED_ASSET_DOMAINS": _list(e("ALLOWED_ASSET_DOMAINS", "*")),
         "ASSET_ALLOWED_PORTS": tuple(int(p) for p in _list(e("ASSET_ALLOWED_PORTS", "80,443"))),
         "ASSET_FETCH_ALLOW_PRIVATE": _bool(e("ASSET_FETCH_ALLOW_PRIVATE")),
-        "BULK_DOWNLOAD_CONCURRENCY": int(e("BULK_DOWNLOAD_CONCURRENCY", "5")),
+        "LOCAL_WORK_THREADS": int(e("LOCAL_WORK_THREADS", "4")),
         # Waiting on background work inside a create request (decision 5)
         "REQUEST_WAIT_SECONDS": float(e("REQUEST_WAIT_SECONDS", "30")),
         # Storyboards

@@ -22,6 +22,7 @@ JOB_TIMEOUTS = {"ingest": 300, "llm": 600, "render": 1800, "webhooks": 60}
 RETRY_INTERVALS = [10, 30, 90]
 
 _executor: ThreadPoolExecutor | None = None
+_timers: dict[threading.Timer, float] = {}
 _executor_lock = threading.Lock()
 
 
@@ -38,7 +39,7 @@ def enqueue(
     if app.config.get("REDIS_URL"):
         _enqueue_rq(app, path, args, queue, job_id, retry, delay)
     else:
-        _local_executor().submit(_run_local, app, path, args, delay)
+        _submit_local(app, path, args, delay)
 
 
 def _enqueue_rq(app, path, args, queue, job_id, retry, delay=0):
@@ -92,17 +93,33 @@ def redis_connection(app):
     return conn
 
 
-def _local_executor() -> ThreadPoolExecutor:
+def _local_executor(threads: int) -> ThreadPoolExecutor:
     global _executor
     with _executor_lock:
         if _executor is None:
-            _executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="storyboard-work")
+            _executor = ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="storyboard-work")
         return _executor
 
 
-def _run_local(app, path, args, delay=0):
-    if delay > 0:
-        time.sleep(delay)
+def _submit_local(app, path, args, delay: float = 0) -> None:
+    """Run now on the pool, or later from a timer: a delayed retry never holds one of the pool's threads."""
+    if delay <= 0:
+        _local_executor(app.config.get("LOCAL_WORK_THREADS", 4)).submit(_run_local, app, path, args)
+        return
+
+    def fire():
+        with _executor_lock:
+            _timers.pop(timer, None)
+        _submit_local(app, path, args)
+
+    timer = threading.Timer(delay, fire)
+    timer.daemon = True
+    with _executor_lock:
+        _timers[timer] = time.monotonic() + delay
+    timer.start()
+
+
+def _run_local(app, path, args):
     with app.app_context():
         try:
             resolve(path)(*args)
@@ -111,10 +128,22 @@ def _run_local(app, path, args, delay=0):
             log.exception("Background task %s%r failed", path, args)
 
 
-def drain_local(timeout: float = 60.0) -> None:
-    """Wait for in-process work submitted so far (tests and shutdown)."""
+def drain_local(max_delay: float = 30.0) -> None:
+    """Wait until in-process work, the work it starts and retries due within `max_delay` s have finished;
+    later retries are dropped (tests and shutdown)."""
     global _executor
-    with _executor_lock:
-        executor, _executor = _executor, None
-    if executor is not None:
-        executor.shutdown(wait=True)
+    while True:
+        with _executor_lock:
+            executor, _executor = _executor, None
+            timers = dict(_timers)
+        if executor is None and not timers:
+            return
+        for timer, due in timers.items():
+            if due - time.monotonic() > max_delay:
+                timer.cancel()
+                with _executor_lock:
+                    _timers.pop(timer, None)
+            else:
+                timer.join()
+        if executor is not None:
+            executor.shutdown(wait=True)
