@@ -114,7 +114,10 @@ def _percents_until(job_id: str, done) -> list[int]:
         job = reload_job(job_id)
         if job.status == "rendering":
             seen.append(job.progress["percent"])
-        if done(job):
+        finished = done(job)
+        # End the read before sleeping: on SQLite an open transaction holds the lock the render needs.
+        db.session.rollback()
+        if finished:
             return seen
         threading.Event().wait(0.05)
 
