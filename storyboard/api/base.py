@@ -13,20 +13,12 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storyboard import errors
+from storyboard.models import iso_z
 
 log = logging.getLogger(__name__)
 
 # Statuses whose error body also carries a top-level `detail` (contract 2.2).
 DETAIL_STATUSES = {401, 403, 422}
-
-
-def iso_z(value: datetime | None) -> str | None:
-    """ISO-8601 UTC with millisecond precision and a trailing Z."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
 def _meta() -> dict:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import validate
 
-from storyboard.api.base import Schema, iso_z
+from storyboard.api.base import Schema
+from storyboard.models import iso_z
 
 
 class IsoDateTime(ma.fields.DateTime):

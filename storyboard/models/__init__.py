@@ -1,7 +1,7 @@
 """SQLAlchemy models; importing this package registers every table on `db.metadata`."""
 
 from .asset import ASSET_STATUSES, ASSET_TYPES, Asset
-from .base import Base, db, new_id, utcnow
+from .base import Base, db, iso_z, new_id, utcnow
 from .blob import Blob
 from .campaign import CAMPAIGN_STATUSES, Campaign
 from .client import Client
@@ -16,6 +16,7 @@ __all__ = [
     "Asset",
     "Base",
     "db",
+    "iso_z",
     "new_id",
     "utcnow",
     "Blob",

@@ -22,8 +22,7 @@ from flask import current_app
 from storyboard import errors, queue
 from storyboard.integrations import webhook as http_hook
 from storyboard.integrations.fetch import Fetcher, FetchPolicy
-from storyboard.models import Job, User, WebhookDelivery, db, new_id, utcnow
-from storyboard.services.job_payload import iso_z, job_payload
+from storyboard.models import Job, User, WebhookDelivery, db, iso_z, new_id, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +32,9 @@ TOLERANCE_SECONDS = 300
 # Seconds before attempt 2, 3, ...; the first attempt runs at once.
 DEFAULT_RETRY_DELAYS = (10, 60, 300, 1800)
 DELIVER_TASK = "storyboard.tasks.webhooks.deliver"
+# The app registers how a job is shown (the API's JobSchema) under this key, so a webhook carries exactly the
+# JSON that GET /api/v3/jobs/{id} answers without services importing the HTTP layer.
+JOB_JSON = "storyboard_job_json"
 
 
 def _policy() -> FetchPolicy:
@@ -140,7 +142,7 @@ def _fill_payloads(session) -> None:
             "event": EVENT,
             "previousStatus": from_status,
             "occurredAt": occurred,
-            "job": job_payload(job),
+            "job": current_app.extensions[JOB_JSON](job),
         }
 
 
