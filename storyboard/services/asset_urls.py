@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping
 
 from flask import current_app
 from sqlalchemy import select
@@ -40,18 +41,10 @@ def fetcher() -> Fetcher:
     )
 
 
-def create_pending_from_url(
-    owner: User,
-    *,
-    url: str,
-    type: str,
-    name: str | None,
-    client_id: str | None,
-    campaign_id: str | None,
-    role: str | None = None,
-    tags=None,
-) -> Asset:
-    """Add a pending URL asset to the session (not committed); 422 when the URL breaks the policy."""
+def create_pending_from_url(owner: User, item: Mapping, *, client_id: str | None, campaign_id: str | None) -> Asset:
+    """Add a pending asset for `item` ({url, type, name?, role?, tags?}) to the session, not committed;
+    422 when the URL breaks the policy."""
+    url, type = item["url"], item["type"]
     try:
         fetcher().check_url(url)
     except errors.StoryboardError as exc:
@@ -61,9 +54,9 @@ def create_pending_from_url(
         client_id=client_id,
         campaign_id=campaign_id,
         type=type,
-        role=role,
-        name=name or "",
-        tags=list(tags or []),
+        role=item.get("role"),
+        name=item.get("name") or "",
+        tags=list(item.get("tags") or []),
         source_url=url,
         status="pending",
     )
@@ -132,15 +125,7 @@ def create_from_url(owner: User, data: dict, *, wait: float, key: str | None) ->
     if (earlier := _replay(owner, "assets.from-url", key, data)) is not None:
         return earlier, earlier.status != "pending"
     client_id, campaign_id = check_references(owner, data.get("client_id"), data.get("campaign_id"))
-    asset = create_pending_from_url(
-        owner,
-        url=data["url"],
-        type=data["type"],
-        name=data.get("name"),
-        client_id=client_id,
-        campaign_id=campaign_id,
-        tags=data.get("tags"),
-    )
+    asset = create_pending_from_url(owner, data, client_id=client_id, campaign_id=campaign_id)
     idempotency.remember(owner, "assets.from-url", key, data, asset.id)
     db.session.commit()
     enqueue_ingest(asset.id)
@@ -178,15 +163,7 @@ def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:
     results: list[dict] = []
     for item in data["assets"]:
         try:
-            asset = create_pending_from_url(
-                owner,
-                url=item["url"],
-                type=item["type"],
-                name=item.get("name"),
-                client_id=client_id,
-                campaign_id=campaign_id,
-                tags=item.get("tags"),
-            )
+            asset = create_pending_from_url(owner, item, client_id=client_id, campaign_id=campaign_id)
             results.append({"asset_id": asset.id})
         except errors.StoryboardError as exc:
             results.append({"error": exc.message})

@@ -39,6 +39,13 @@ def is_referenced(blob_id: str) -> bool:
     return bool(db.session.scalar(select(exists(select(refs.c[0])))))
 
 
+def delete_owner_of(row, blob_ids: set[str]) -> None:
+    """Delete `row` (the database cascades to what hangs under it), then free `blob_ids` nobody uses now."""
+    db.session.delete(row)
+    db.session.commit()
+    release(blob_ids)
+
+
 def release(blob_ids: Iterable[str]) -> int:
     """Delete each blob that no asset or job references any more; returns how many went."""
     store, removed = get_store(), 0

@@ -50,10 +50,7 @@ def update_campaign(owner: User, campaign_id: str, data: dict) -> Campaign:
 def delete_campaign(owner: User, campaign_id: str) -> None:
     """Delete the campaign with its assets and jobs; blobs nobody else uses go too."""
     campaign = get_campaign(owner, campaign_id)
-    orphan_candidates = blobs.blob_ids_of_campaign(campaign.id)
-    db.session.delete(campaign)
-    db.session.commit()
-    blobs.release(orphan_candidates)
+    blobs.delete_owner_of(campaign, blobs.blob_ids_of_campaign(campaign.id))
 
 
 def campaign_of_client(owner: User, campaign_id: str | None, client_id: str) -> Campaign | None:

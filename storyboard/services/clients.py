@@ -50,7 +50,4 @@ def update_client(owner: User, client_id: str, data: dict) -> Client:
 def delete_client(owner: User, client_id: str) -> None:
     """Delete the client with its campaigns, assets and jobs; blobs nobody else uses go too."""
     client = get_client(owner, client_id)
-    orphan_candidates = blobs.blob_ids_of_client(client.id)
-    db.session.delete(client)
-    db.session.commit()
-    blobs.release(orphan_candidates)
+    blobs.delete_owner_of(client, blobs.blob_ids_of_client(client.id))

@@ -28,15 +28,8 @@ def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id
         if item.get("asset_id"):
             ids.append(item["asset_id"])
             continue
-        asset = asset_urls.create_pending_from_url(
-            owner,
-            url=item["url"],
-            type=item.get("type") or "image",
-            name=item.get("name"),
-            client_id=client_id,
-            campaign_id=campaign_id,
-            role=item.get("role"),
-        )
+        typed = {**item, "type": item.get("type") or "image"}
+        asset = asset_urls.create_pending_from_url(owner, typed, client_id=client_id, campaign_id=campaign_id)
         if asset.id is None:
             db.session.flush()
         ids.append(asset.id)
