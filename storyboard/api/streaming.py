@@ -98,3 +98,9 @@ def blob_response(view: BlobView) -> Response:
         return Response(status=status, headers=headers)
     body = stream_with_context(view.chunks(start, stop - 1))
     return Response(body, status=status, headers=headers, direct_passthrough=True)
+
+
+def serve_blob(blob, filename: str, modified: datetime | None, read_range: Callable) -> Response:
+    """`blob_response` for a stored blob row; `read_range(blob, start, end)` yields its bytes."""
+    chunks = lambda start, end: read_range(blob, start, end)  # noqa: E731
+    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, filename, modified, chunks))

@@ -175,10 +175,6 @@ def open_blob(owner: User, asset_id: str, *, thumbnail: bool = False) -> tuple[A
     return blobs.detached(asset, blob)
 
 
-def read_range(blob: Blob, start: int, end: int):
-    return get_store().open_range(blob, start, end)
-
-
 def delete_asset(owner: User, asset_id: str) -> None:
     """Delete the asset, drop it from scenes that use it, and free blobs nobody else uses."""
     delete_assets([get_asset(owner, asset_id).id])

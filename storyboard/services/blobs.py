@@ -63,6 +63,11 @@ def release(blob_ids: Iterable[str]) -> int:
     return removed
 
 
+def read_range(blob: Blob, start: int, end: int):
+    """The blob's bytes start..end (inclusive), in chunks, from whichever store holds them."""
+    return get_store().open_range(blob, start, end)
+
+
 def detached(*rows):
     """Detach loaded rows and end the transaction, so a long download holds no database lock or snapshot."""
     for row in rows:

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from storyboard import errors
 from storyboard.models import Blob, Job, User, db
 from storyboard.services import blobs
 from storyboard.services.jobs import get_job
-from storyboard.storage import get_store
 
 
 def open_video(owner: User, job_id: str, *, poster: bool = False) -> tuple[Job, Blob]:
@@ -19,7 +16,3 @@ def open_video(owner: User, job_id: str, *, poster: bool = False) -> tuple[Job, 
     if blob is None:
         raise errors.NotFound("Video thumbnail not available" if poster else "Video not available")
     return blobs.detached(job, blob)
-
-
-def read_range(blob: Blob, start: int, end: int) -> Iterator[bytes]:
-    return get_store().open_range(blob, start, end)

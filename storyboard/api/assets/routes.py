@@ -18,8 +18,8 @@ from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.fields import MessageSchema
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
-from storyboard.api.streaming import BlobView, blob_response, safe_filename
-from storyboard.services import asset_urls, assets
+from storyboard.api.streaming import safe_filename, serve_blob
+from storyboard.services import asset_urls, assets, blobs
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v3/assets", description="Media assets")
 _MISSING_FILE = {"loc": ["form", "file"], "msg": "Missing data for required field.", "type": "value_error"}
@@ -97,16 +97,7 @@ class AssetById(MethodView):
 def _serve(asset_id: str, thumbnail: bool):
     asset, blob = assets.open_blob(principal(), asset_id, thumbnail=thumbnail)
     name = safe_filename(asset.name + ("_thumbnail" if thumbnail else ""), "jpg" if thumbnail else asset.format)
-    return blob_response(
-        BlobView(
-            blob.sha256,
-            blob.size_bytes,
-            blob.content_type,
-            name,
-            blob.created_at,
-            lambda start, end: assets.read_range(blob, start, end),
-        )
-    )
+    return serve_blob(blob, name, blob.created_at, blobs.read_range)
 
 
 @blp.route("/<asset_id>/data")

@@ -6,9 +6,9 @@ from flask.views import MethodView
 
 from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint
-from storyboard.api.streaming import BlobView, blob_response
+from storyboard.api.streaming import serve_blob
 from storyboard.api.videos.schemas import binary_doc
-from storyboard.services import videos
+from storyboard.services import blobs, videos
 
 blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rendered videos")
 
@@ -16,8 +16,7 @@ blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rend
 def _serve(job_id: str, poster: bool):
     job, blob = videos.open_video(principal(), job_id, poster=poster)
     name = f"job-{job.id}" + ("-poster.jpg" if poster else ".mp4")
-    chunks = lambda start, end: videos.read_range(blob, start, end)  # noqa: E731
-    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, name, job.completed_at, chunks))
+    return serve_blob(blob, name, job.completed_at, blobs.read_range)
 
 
 @blp.route("/<job_id>/video")
