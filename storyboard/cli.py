@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 users_cli = AppGroup("users", help="Manage users.")
 keys_cli = AppGroup("keys", help="Manage API keys.")
@@ -23,6 +23,17 @@ def create_user(username, password, email, admin):
     click.echo(f"Created user {user.username} ({user.id})")
 
 
+@users_cli.command("set-password")
+@click.argument("username")
+@click.password_option()
+def set_password(username, password):
+    """Set the password USERNAME logs in with at /api/auth/login."""
+    from storyboard.services import users
+
+    users.set_password(users.get_user_by_name(username), password)
+    click.echo(f"Password set for {username}")
+
+
 @keys_cli.command("create")
 @click.argument("username")
 @click.option("--name", default="cli", help="A label for the key.")
@@ -36,6 +47,7 @@ def create_key(username, name, expires_days):
 
 
 @click.command("bootstrap-local")
+@with_appcontext
 @click.option("--username", default="local")
 def bootstrap_local(username):
     """Ensure a local user exists and print a fresh API key for it (used by `make run`)."""
@@ -52,6 +64,7 @@ def bootstrap_local(username):
 
 
 @click.command("worker")
+@with_appcontext
 @click.option("--queues", default="ingest,llm,render,webhooks", help="Comma list of queues.")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(queues, burst):
@@ -64,6 +77,7 @@ def worker(queues, burst):
 
 
 @click.command("sweep")
+@with_appcontext
 def sweep():
     """Settle lost work now: fail interrupted downloads, requeue or fail renders whose worker died."""
     from storyboard.services import sweeper
