@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import tempfile
@@ -21,9 +20,6 @@ from storyboard.services.clients import get_client
 from storyboard.services.scoping import get_owned, owned_query, paginate
 from storyboard.storage import get_store
 
-log = logging.getLogger(__name__)
-
-DOWNLOAD_PREFIX = "Failed to download asset: "
 COPY_CHUNK = 1024 * 1024
 
 

@@ -11,7 +11,7 @@ from storyboard.integrations.llm import AssetBrief
 from storyboard.models import Asset, Job, User, db
 from storyboard.services import asset_urls, assets
 
-DOWNLOAD_FAILED = "Failed to download asset: "
+DOWNLOAD_FAILED = asset_urls.DOWNLOAD_PREFIX
 
 
 def check_owned(owner: User, asset_ids: Sequence[str]) -> None:
@@ -29,10 +29,7 @@ def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id
             ids.append(item["asset_id"])
             continue
         typed = {**item, "type": item.get("type") or "image"}
-        asset = asset_urls.create_pending_from_url(owner, typed, client_id=client_id, campaign_id=campaign_id)
-        if asset.id is None:
-            db.session.flush()
-        ids.append(asset.id)
+        ids.append(asset_urls.create_pending_from_url(owner, typed, client_id=client_id, campaign_id=campaign_id).id)
     return ids
 
 

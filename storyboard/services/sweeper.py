@@ -29,7 +29,7 @@ def sweep() -> dict[str, int]:
     lost = stale_pending_assets()
     for asset_id in lost:
         asset_urls.mark_failed(
-            asset_id, errors.UpstreamFailed("Failed to download asset: the download was interrupted")
+            asset_id, errors.UpstreamFailed(asset_urls.DOWNLOAD_PREFIX + "the download was interrupted")
         )
     if lost:
         log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
