@@ -49,9 +49,6 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
 
     api = Api(app)
     register(api)
-    from storyboard.api.jobs.schemas import JobSchema
-
-    app.extensions[webhooks.JOB_JSON] = JobSchema().dump
     cli.register(app)
     return app
 

@@ -6,6 +6,8 @@ import click
 from flask import current_app
 from flask.cli import AppGroup, with_appcontext
 
+from storyboard.queue import QUEUES
+
 users_cli = AppGroup("users", help="Manage users.")
 keys_cli = AppGroup("keys", help="Manage API keys.")
 
@@ -17,9 +19,9 @@ keys_cli = AppGroup("keys", help="Manage API keys.")
 @click.option("--admin", is_flag=True)
 def create_user(username, password, email, admin):
     """Create a user."""
-    from storyboard.services import users
+    from storyboard.services import accounts
 
-    user = users.create_user(username, password=password, email=email, is_admin=admin)
+    user = accounts.create_user(username, password=password, email=email, is_admin=admin)
     click.echo(f"Created user {user.username} ({user.id})")
 
 
@@ -28,9 +30,9 @@ def create_user(username, password, email, admin):
 @click.password_option()
 def set_password(username, password):
     """Set the password USERNAME logs in with at /api/auth/login."""
-    from storyboard.services import users
+    from storyboard.services import accounts
 
-    users.set_password(users.get_user_by_name(username), password)
+    accounts.set_password(accounts.get_user_by_name(username), password)
     click.echo(f"Password set for {username}")
 
 
@@ -40,9 +42,9 @@ def set_password(username, password):
 @click.option("--expires-days", type=int, default=None)
 def create_key(username, name, expires_days):
     """Create an API key for USERNAME and print it (shown once)."""
-    from storyboard.services import users
+    from storyboard.services import accounts
 
-    _key, plain = users.create_api_key(users.get_user_by_name(username), name, expires_days)
+    _key, plain = accounts.create_api_key(accounts.get_user_by_name(username), name, expires_days)
     click.echo(f"API key: {plain}")
 
 
@@ -52,20 +54,20 @@ def create_key(username, name, expires_days):
 def bootstrap_local(username):
     """Ensure a local user exists and print a fresh API key for it (used by `make run`)."""
     from storyboard import errors
-    from storyboard.services import users
+    from storyboard.services import accounts
 
     try:
-        user = users.get_user_by_name(username)
+        user = accounts.get_user_by_name(username)
     except errors.NotFound:
-        user = users.create_user(username)
-    _key, plain = users.create_api_key(user, "make run")
+        user = accounts.create_user(username)
+    _key, plain = accounts.create_api_key(user, "make run")
     click.echo(f"User: {user.username}")
     click.echo(f"API key: {plain}")
 
 
 @click.command("worker")
 @with_appcontext
-@click.option("--queues", default="ingest,llm,render,webhooks", help="Comma list of queues.")
+@click.option("--queues", default=",".join(QUEUES), help="Comma list of queues.")
 @click.option("--burst", is_flag=True, help="Exit when the queues are empty.")
 def worker(queues, burst):
     """Run an RQ worker for this app (needs REDIS_URL)."""
@@ -80,9 +82,9 @@ def worker(queues, burst):
 @with_appcontext
 def sweep():
     """Settle lost work now: fail interrupted downloads, requeue or fail renders whose worker died."""
-    from storyboard.services import sweeper
+    from storyboard.services import maintenance
 
-    click.echo(sweeper.sweep())
+    click.echo(maintenance.sweep())
 
 
 def register(app) -> None:

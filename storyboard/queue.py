@@ -1,7 +1,9 @@
 """Background work: RQ on Redis when REDIS_URL is set, a small in-process thread runner otherwise.
 
-Work is named by dotted path ("storyboard.tasks.ingest.download_asset") so that services never
-import task modules. Both runners call the same task function with the same arguments.
+`WORK` is the one table of background work: for each kind its task (a dotted path, so services never
+import task modules), queue, RQ job id and hard timeout. Enqueuers start work with `start(kind, id)`,
+and sweepers ask `is_alive(kind, id)` with the same table, so an id format is written once.
+Both runners call the same task function with the same arguments.
 """
 
 from __future__ import annotations
@@ -11,15 +13,38 @@ import logging
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 from flask import current_app
 
 log = logging.getLogger(__name__)
 
-QUEUES = ("ingest", "llm", "render", "webhooks")
-# Per-queue RQ settings: a hard timeout per job and retry intervals for abandoned or failed runs.
-JOB_TIMEOUTS = {"ingest": 300, "llm": 600, "render": 1800, "webhooks": 60}
+
+@dataclass(frozen=True)
+class Work:
+    """One kind of background work; `retry` lets RQ run it again after a crash or a lost worker."""
+
+    task: str
+    queue: str
+    id_format: str
+    timeout: int
+    retry: bool = True
+
+    def job_id(self, object_id: str, attempt: int = 1) -> str:
+        return self.id_format.format(id=object_id, attempt=attempt)
+
+
+WORK: dict[str, Work] = {
+    "ingest": Work("storyboard.tasks.ingest.download_asset", "ingest", "ingest-{id}", 300),
+    "storyboard": Work("storyboard.tasks.storyboards.generate_storyboard", "llm", "storyboard-{id}", 600),
+    "render": Work("storyboard.tasks.render.render_job", "render", "render-{id}", 1800),
+    # Deliveries schedule their own next attempt (with backoff), so each attempt has its own id.
+    "webhook": Work("storyboard.tasks.webhooks.deliver", "webhooks", "webhook-{id}-{attempt}", 60, retry=False),
+}
+QUEUES = tuple(dict.fromkeys(work.queue for work in WORK.values()))
+# RQ's retry intervals for abandoned or failed runs.
 RETRY_INTERVALS = [10, 30, 90]
+LIVE_STATES = {"queued", "started", "scheduled", "deferred"}
 
 _executor: ThreadPoolExecutor | None = None
 _timers: dict[threading.Timer, float] = {}
@@ -31,35 +56,39 @@ def resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-def enqueue(
-    path: str, *args, queue: str = "ingest", job_id: str | None = None, retry: bool = True, delay: float = 0
-) -> None:
-    """Run `path(*args)` in the background (after `delay` seconds), after the caller's commit."""
+def start(kind: str, object_id: str, *, attempt: int = 1, delay: float = 0) -> None:
+    """Run the `kind` work of `object_id` in the background (after `delay` s); call after the caller's commit."""
+    work = WORK[kind]
     app = current_app._get_current_object()
     if app.config.get("REDIS_URL"):
-        _enqueue_rq(app, path, args, queue, job_id, retry, delay)
+        _enqueue_rq(app, work, object_id, work.job_id(object_id, attempt), delay)
     else:
-        _submit_local(app, path, args, delay)
+        _submit_local(app, work.task, (object_id,), delay)
 
 
-def _enqueue_rq(app, path, args, queue, job_id, retry, delay=0):
+def is_alive(kind: str, object_id: str, *, attempt: int = 1) -> bool:
+    """True while RQ still holds that work queued, running or scheduled (never true in process mode)."""
+    return job_state(WORK[kind].job_id(object_id, attempt)) in LIVE_STATES
+
+
+def _enqueue_rq(app, work: Work, object_id: str, job_id: str, delay: float = 0):
     from datetime import timedelta
 
     from rq import Queue, Retry
 
-    q = Queue(queue_name(app, queue), connection=redis_connection(app))
+    q = Queue(queue_name(app, work.queue), connection=redis_connection(app))
     options = dict(
         job_id=job_id,
-        job_timeout=JOB_TIMEOUTS.get(queue, 600),
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if retry else None,
+        job_timeout=work.timeout,
+        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if work.retry else None,
         result_ttl=300,
         failure_ttl=7 * 24 * 3600,
     )
     if delay > 0:
         # Delayed jobs need a worker started with the scheduler (ours always is).
-        q.enqueue_in(timedelta(seconds=delay), path, *args, **options)
+        q.enqueue_in(timedelta(seconds=delay), work.task, object_id, **options)
     else:
-        q.enqueue(path, *args, **options)
+        q.enqueue(work.task, object_id, **options)
 
 
 def job_state(job_id: str) -> str | None:
@@ -74,9 +103,6 @@ def job_state(job_id: str) -> str | None:
         return str(Job.fetch(job_id, connection=redis_connection(app)).get_status(refresh=True).value)
     except NoSuchJobError:
         return None
-
-
-LIVE_STATES = {"queued", "started", "scheduled", "deferred"}
 
 
 def queue_name(app, queue: str) -> str:

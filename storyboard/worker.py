@@ -9,7 +9,7 @@ from rq import Worker
 
 from storyboard.models import db
 from storyboard.queue import queue_name, redis_connection
-from storyboard.services import sweeper
+from storyboard.services import maintenance
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
@@ -30,7 +30,7 @@ class AppWorker(Worker):
             return
         self._last_sweep = time.monotonic()
         try:
-            sweeper.sweep()
+            maintenance.sweep()
         except Exception:  # maintenance must never stop the worker; the next round tries again
             log.exception("sweep failed")
         finally:

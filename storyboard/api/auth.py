@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from storyboard import errors
-from storyboard.services import users
+from storyboard.services import accounts
 
 # Paths under /api that answer without credentials.
 PUBLIC_PATHS = {"/api/auth/login", "/api/auth/logout", "/api/v3/openapi.json"}
@@ -28,15 +28,15 @@ def authenticate() -> None:
 def _principal():
     secret = current_app.config["SECRET_KEY"]
     cookie = request.cookies.get("access_token")
-    if cookie and (user := users.user_for_token(cookie, secret)):
+    if cookie and (user := accounts.user_for_token(cookie, secret)):
         return user
     api_key = request.headers.get("X-API-Key")
-    if api_key and (user := users.user_for_api_key(api_key)):
+    if api_key and (user := accounts.user_for_api_key(api_key)):
         return user
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token:
-        user = users.user_for_token(token, secret) or users.user_for_api_key(token)
+        user = accounts.user_for_token(token, secret) or accounts.user_for_api_key(token)
         if user is None:
             raise errors.Unauthorized("Could not validate credentials")
         return user

@@ -10,7 +10,7 @@ from marshmallow import validate
 from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, Schema
 from storyboard.api.fields import IsoDateTime, MessageSchema, name_field
-from storyboard.services import users
+from storyboard.services import accounts
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Login and API keys")
 
@@ -63,7 +63,7 @@ class Login(MethodView):
     def post(self, form):
         """Log in with username and password; the token comes in the body and as a cookie."""
         minutes = current_app.config["ACCESS_TOKEN_EXPIRE_MINUTES"]
-        user, token = users.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
+        user, token = accounts.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
         body = {
             "access_token": token,
             "token_type": "bearer",
@@ -91,13 +91,13 @@ class ApiKeys(MethodView):
     @blp.response(200, ApiKeySchema(many=True))
     def get(self):
         """List your API keys (never the keys themselves)."""
-        return users.list_api_keys(principal())
+        return accounts.list_api_keys(principal())
 
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, ApiKeyCreatedSchema)
     def post(self, data):
         """Create an API key; the key is shown once, in this response."""
-        key, plain = users.create_api_key(principal(), data["name"], data.get("expires_days"))
+        key, plain = accounts.create_api_key(principal(), data["name"], data.get("expires_days"))
         key.api_key = plain  # shown once: never stored, only dumped in this response
         return key
 
@@ -107,5 +107,5 @@ class ApiKeyById(MethodView):
     @blp.response(200, MessageSchema)
     def delete(self, key_id):
         """Revoke an API key."""
-        users.revoke_api_key(principal(), key_id)
+        accounts.revoke_api_key(principal(), key_id)
         return {"message": "API key revoked successfully"}

@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from storyboard import errors
 from storyboard.models import iso_z
+from storyboard.wire.base import Schema
 
 log = logging.getLogger(__name__)
 
@@ -72,14 +73,6 @@ def validation_detail(messages) -> list[dict]:
 def _summary(detail: list[dict]) -> str:
     parts = [f"{'.'.join(str(p) for p in d['loc'][1:] or d['loc'])}: {d['msg']}" for d in detail[:5]]
     return "Validation failed: " + "; ".join(parts) if parts else "Validation failed"
-
-
-class Schema(ma.Schema):
-    """Base schema: unknown fields are ignored, as the original API did (owner ids are never loadable)."""
-
-    class Meta:
-        unknown = ma.EXCLUDE
-        ordered = True
 
 
 class MetaSchema(Schema):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from storyboard.services import health
+from storyboard.services import core
 
 bp = Blueprint("health", __name__)
 
@@ -18,6 +18,6 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """The database (and Redis, when configured) answer."""
-    checks = health.readiness(current_app.config.get("REDIS_URL"))
+    checks = core.readiness(current_app.config.get("REDIS_URL"))
     ok = all(value == "ok" for value in checks.values())
     return jsonify({"status": "ok" if ok else "unavailable", "checks": checks}), 200 if ok else 503

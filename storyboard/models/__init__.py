@@ -5,7 +5,7 @@ from .base import Base, db, iso_z, new_id, utcnow
 from .blob import Blob
 from .campaign import CAMPAIGN_STATUSES, Campaign
 from .client import Client
-from .job import JOB_STATUSES, TERMINAL_STATUSES, Job, JobEvent
+from .job import JOB_STATUSES, RENDERABLE, STATUS_ALIASES, WORKING, Job, JobEvent, allowed_actions
 from .misc import IdempotencyKey, WebhookDelivery
 from .scene import Scene, SceneRevision
 from .user import ApiKey, User
@@ -24,7 +24,10 @@ __all__ = [
     "Campaign",
     "Client",
     "JOB_STATUSES",
-    "TERMINAL_STATUSES",
+    "RENDERABLE",
+    "STATUS_ALIASES",
+    "WORKING",
+    "allowed_actions",
     "Job",
     "JobEvent",
     "IdempotencyKey",

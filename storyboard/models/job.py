@@ -19,7 +19,38 @@ JOB_STATUSES = (
     "failed",
     "cancelled",
 )
-TERMINAL_STATUSES = ("completed", "failed", "cancelled")
+# The job's lifecycle (contract 4.5 with the brief's statuses): which actions each status allows.
+REVIEW_ACTIONS = (
+    "regenerate_scene",
+    "regenerate_all_scenes",
+    "reject_storyboard",
+    "approve_storyboard",
+    "revert_scene",
+    "cancel",
+)
+ALLOWED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "pending": ("cancel",),
+    "storyboard_processing": ("cancel",),
+    "storyboard_review": REVIEW_ACTIONS,
+    "in_progress": ("cancel",),
+    "rendering": ("cancel",),
+    "completed": (),
+    "failed": (),
+    "cancelled": (),
+}
+# Statuses in which the first storyboard is still being written.
+WORKING = ("pending", "storyboard_processing")
+# Statuses a render may run in (`rendering`: a retry after a worker died mid-render).
+RENDERABLE = ("in_progress", "rendering")
+# Old status names accepted by the list filter (decision 1).
+STATUS_ALIASES = {
+    "storyboard_ready": ("storyboard_review",),
+    "video_processing": ("in_progress", "rendering"),
+}
+
+
+def allowed_actions(status: str) -> list[str]:
+    return list(ALLOWED_ACTIONS.get(status, ()))
 
 
 class Job(IdMixin, TimestampMixin, db.Model):

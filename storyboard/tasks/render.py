@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from storyboard import errors
-from storyboard.services import renders
+from storyboard.services import rendering
 from storyboard.tasks import guarded
 
 CRASHED = errors.StoryboardError(
@@ -14,4 +14,4 @@ CRASHED = errors.StoryboardError(
 
 def render_job(job_id: str) -> None:
     """Render job `job_id`; a crash on the last attempt marks it failed, earlier ones let RQ retry."""
-    guarded(lambda: renders.render_job(job_id), lambda _exc: renders.fail(job_id, CRASHED))
+    guarded(lambda: rendering.render_job(job_id), lambda _exc: rendering.fail(job_id, CRASHED))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from storyboard.models import User, db
-from storyboard.services import renders
+from storyboard.services import rendering
 from storyboard.storage import get_store
 from tests.support import factories
 from tests.support.envelope import assert_error, assert_ok
@@ -34,7 +34,7 @@ def rendered(app, api, tmp_path, monkeypatch):
     with app.app_context():
         owner = _owner(app, api)
         job = make_render_job(owner, factories.make_client(owner), [_card(), _card()], resolution="480p")
-        renders.render_job(job.id)
+        rendering.render_job(job.id)
         return job.id
 
 

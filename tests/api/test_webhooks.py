@@ -10,7 +10,7 @@ from sqlalchemy import select
 from storyboard import errors
 from storyboard.models import User, WebhookDelivery, db
 from storyboard.queue import drain_local
-from storyboard.services import renders, webhooks
+from storyboard.services import rendering, webhooks
 from tests.support import factories
 from tests.support.envelope import assert_ok
 from tests.support.render_jobs import make_render_job, reload_job
@@ -123,7 +123,7 @@ def test_every_render_status_change_reaches_the_receiver_signed(app, api, receiv
     secret = assert_ok(api.put("/api/v3/webhook", json={"url": receiver.url}))["secret"]
     job_id = _job(app, api)
     with app.app_context():
-        renders.render_job(job_id)
+        rendering.render_job(job_id)
     drain_local()
     changes = sorted((r.payload["previousStatus"], r.payload["job"]["status"]) for r in receiver.received)
     assert changes == [("in_progress", "rendering"), ("rendering", "completed")]

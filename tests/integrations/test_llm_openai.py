@@ -12,7 +12,7 @@ import pytest
 from storyboard import errors
 from storyboard.integrations.llm import AssetBrief, Brief, get_provider
 from storyboard.integrations.llm.offline import OfflineProvider
-from storyboard.services.storyboard_writer import rewrite_scene, write_storyboard
+from storyboard.services.storyboards.writer import rewrite_scene, write_storyboard
 from tests.support.llm_server import LLMServer
 
 KEY = "sk-test-secret-0123456789abcdef"
@@ -69,7 +69,7 @@ def scenes(count: int, *, duration: float = 7.5, assets=None, last_script="Order
 
 
 def write(server: LLMServer, **settings):
-    return write_storyboard(provider(server, **settings), BRIEF, lo=3, hi=7)
+    return write_storyboard(provider(server, **settings), BRIEF, lo=3, hi=7).scenes
 
 
 def total(drafts) -> float:
@@ -109,7 +109,7 @@ def test_nine_scenes_for_a_short_ad_get_a_corrective_retry(server):
 def test_nine_scenes_for_a_long_ad_are_truncated_to_seven(server):
     server.reply(scenes(9))
     long_brief = replace(BRIEF, duration=90.0)
-    drafts = write_storyboard(provider(server), long_brief, lo=3, hi=7)
+    drafts = write_storyboard(provider(server), long_brief, lo=3, hi=7).scenes
     assert len(drafts) == 7 and len(server.requests) == 1
     assert "Order now at acme.com" in drafts[-1].script
     assert total(drafts) == 90.0
@@ -293,7 +293,7 @@ def test_provider_choice_from_settings():
 
 
 def test_scene_rewrite_through_the_server(server):
-    current = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7)
+    current = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7).scenes
     target = current[1]
     target.metadata["note"] = "keep me"
     reply = {**scenes(1)["scenes"][0], "sceneNumber": 9, "duration": 3.0, "metadata": {"mood": "calm"}}

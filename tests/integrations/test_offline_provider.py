@@ -8,12 +8,8 @@ import pytest
 
 from storyboard.integrations.llm.base import SHOT_TYPES, WORDS_PER_SECOND, AssetBrief, Brief
 from storyboard.integrations.llm.offline import OfflineProvider
-from storyboard.services.storyboard_writer import (
-    rewrite_scene,
-    target_scene_count,
-    write_storyboard,
-    write_storyboard_report,
-)
+from storyboard.integrations.llm.scene_count import for_duration as target_scene_count
+from storyboard.services.storyboards.writer import rewrite_scene, write_storyboard
 
 PRODUCTS = ["Acme Cold Brew", "Nimbus Running Shoes", "Ledgerly", "SolarNest home battery", "Pawsome Treats"]
 AUDIENCES = ["busy commuters", "first-time home owners", "small business owners", "runners over 40", "dog lovers"]
@@ -51,7 +47,7 @@ def make_brief(i: int) -> Brief:
 @pytest.mark.parametrize("i", range(50))
 def test_fifty_briefs_give_valid_ads(i):
     brief = make_brief(i)
-    written = write_storyboard_report(OfflineProvider(), brief, lo=3, hi=7)
+    written = write_storyboard(OfflineProvider(), brief, lo=3, hi=7)
     drafts = written.scenes
     # Offline output needs no repair; at most a warning when the call to action cannot fit a tiny ad.
     assert all(r.startswith("warned that") for r in written.repairs) and written.attempts == 1
@@ -69,8 +65,8 @@ def test_fifty_briefs_give_valid_ads(i):
 
 
 def test_same_brief_gives_the_same_storyboard():
-    first = write_storyboard(OfflineProvider(), make_brief(3), lo=3, hi=7)
-    assert write_storyboard(OfflineProvider(), make_brief(3), lo=3, hi=7) == first
+    first = write_storyboard(OfflineProvider(), make_brief(3), lo=3, hi=7).scenes
+    assert write_storyboard(OfflineProvider(), make_brief(3), lo=3, hi=7).scenes == first
 
 
 def test_storyboard_follows_an_ad_arc_and_places_assets_by_role():
@@ -80,7 +76,7 @@ def test_storyboard_follows_an_ad_arc_and_places_assets_by_role():
         AssetBrief("logo", "image", "Logo", role="logo"),
     )
     brief = Brief("Acme Cold Brew", "commuters", "Coffee in ten seconds", "Order now", "modern", assets=assets)
-    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7)
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
     beats = [d.metadata["beat"] for d in drafts]
     assert beats == ["hook", "problem", "reveal", "cta"]
     assert drafts[0].assets == ["bg"] and drafts[2].assets == ["bottle"] and drafts[3].assets == ["logo"]
@@ -92,7 +88,7 @@ def test_brand_colours_style_and_visuals_reach_the_descriptions():
         "Nimbus", "runners", "Run further", "Try it free", "cinematic",
         visual_elements=("mountain trail",), brand={"colors": ["teal"], "restrictions": ["no logos of rivals"]},
     )  # fmt: skip
-    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7)
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
     text = " ".join(d.description for d in drafts)
     assert "teal" in text and "cinematic" in text and "mountain trail" in text
     assert drafts[0].metadata["brandRestrictions"] == "no logos of rivals"
@@ -100,7 +96,7 @@ def test_brand_colours_style_and_visuals_reach_the_descriptions():
 
 def test_feedback_visibly_and_deterministically_changes_a_scene():
     brief = make_brief(7)
-    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7)
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
     scene = drafts[1]
 
     def redo(feedback, constraints=None):
@@ -117,9 +113,9 @@ def test_feedback_visibly_and_deterministically_changes_a_scene():
 
 def test_regenerating_all_with_feedback_keeps_count_and_changes_content():
     brief = make_brief(11)
-    first = write_storyboard(OfflineProvider(), brief, lo=3, hi=7)
+    first = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
     again = write_storyboard(
         OfflineProvider(), brief, lo=3, hi=7, feedback="more humour", current=first, keep_count=len(first)
-    )
+    ).scenes
     assert len(again) == len(first) and all(s.metadata["feedback"] == "more humour" for s in again)
     assert round(sum(s.duration for s in again), 1) == brief.duration

@@ -13,7 +13,9 @@ from storyboard.integrations.render import frame_size, voice
 from storyboard.integrations.render.runner import probe
 from storyboard.models import Blob, Job, JobEvent, User, db, utcnow
 from storyboard.queue import drain_local
-from storyboard.services import costs, job_actions, render_sweeper, renders
+from storyboard.services import actions, maintenance, rendering
+from storyboard.services.core import costs
+from storyboard.services.rendering import run as renders
 from storyboard.storage import get_store
 from tests.support import factories
 from tests.support.render_jobs import (
@@ -65,7 +67,7 @@ def _save_blob(blob_id: str, path: Path) -> Path:
 @pytest.mark.parametrize("fmt", ["16:9", "9:16", "1:1"])
 def test_three_scene_job_renders_in_each_aspect_ratio(app, owner, client, media_files, work_dir, tmp_path, fmt):
     job = three_scene_job(owner, client, media_files, format=fmt)
-    renders.render_job(job.id)
+    rendering.render_job(job.id)
     job = reload_job(job.id)
     assert job.status == "completed", (job.error, job.error_detail)
     video = _save_blob(job.video_blob_id, tmp_path / "video.mp4")
@@ -93,7 +95,7 @@ def test_progress_rises_per_scene_and_cancel_stops_the_render_leaving_nothing(
     worker = threading.Thread(target=_render_in_app, args=(app, job.id))
     worker.start()
     seen = _percents_until(job.id, lambda j: (j.progress or {}).get("percent", 0) >= 33 or not worker.is_alive())
-    job_actions.perform(db.session.get(User, owner.id), job.id, "cancel", {})
+    actions.perform(db.session.get(User, owner.id), job.id, "cancel", {})
     worker.join(timeout=30)
     assert not worker.is_alive()
     job = reload_job(job.id)
@@ -105,7 +107,7 @@ def test_progress_rises_per_scene_and_cancel_stops_the_render_leaving_nothing(
 
 def _render_in_app(app, job_id: str) -> None:
     with app.app_context():
-        renders.render_job(job_id)
+        rendering.render_job(job_id)
 
 
 def _percents_until(job_id: str, done) -> list[int]:
@@ -126,13 +128,13 @@ def test_a_late_duplicate_run_of_a_finished_job_changes_nothing(owner, client, w
     for status in ("completed", "cancelled", "failed", "storyboard_review"):
         job = make_render_job(owner, client, [_card_scene()], status=status)
         version, blobs = job.version, _blob_count()
-        renders.render_job(job.id)
+        rendering.render_job(job.id)
         job = reload_job(job.id)
         assert (job.status, job.version, job.video_blob_id, _blob_count()) == (status, version, None, blobs)
 
 
 def test_a_missing_job_is_a_no_op(ctx, work_dir):
-    renders.render_job("no-such-job")
+    rendering.render_job("no-such-job")
 
 
 def _card_scene(seconds: float = 0.6, **extra) -> dict:
@@ -143,7 +145,7 @@ def _card_scene(seconds: float = 0.6, **extra) -> dict:
 @slow
 def test_a_job_left_rendering_by_a_dead_worker_renders_again(owner, client, work_dir):
     job = make_render_job(owner, client, [_card_scene(), _card_scene()], status="rendering", resolution="480p")
-    renders.render_job(job.id)
+    rendering.render_job(job.id)
     job = reload_job(job.id)
     assert job.status == "completed" and job.video_blob_id
     # A retry is not a new status change, but the history shows it.
@@ -161,7 +163,7 @@ def test_an_undecodable_video_fails_the_job_with_an_actionable_error(owner, clie
     garbage.blob_id = blob.id
     db.session.commit()
     job = make_render_job(owner, client, [_card_scene(assets=[garbage.id])], resolution="480p")
-    renders.render_job(job.id)
+    rendering.render_job(job.id)
     job = reload_job(job.id)
     assert job.status == "failed" and job.video_blob_id is None
     assert job.error.startswith("Rendering failed: ") and "/" not in job.error
@@ -176,7 +178,7 @@ def test_another_users_asset_never_reaches_the_video(app, owner, client, media_f
     their_client = factories.make_client(stranger)
     theirs = store_asset(stranger, their_client, media_files, "jpeg")
     job = make_render_job(owner, client, [_card_scene(assets=[theirs.id])], resolution="480p")
-    renders.render_job(job.id)
+    rendering.render_job(job.id)
     job = reload_job(job.id)
     assert job.status == "completed"
     # No image was used, so only the rendered seconds are charged.
@@ -187,18 +189,18 @@ def test_another_users_asset_never_reaches_the_video(app, owner, client, media_f
 def test_the_sweeper_requeues_a_stale_render_and_it_completes(owner, client, work_dir):
     job = make_render_job(owner, client, [_card_scene()], status="in_progress", resolution="480p")
     _age(job.id, minutes=30)
-    assert render_sweeper.sweep_stale_renders() == {"requeued": 1, "failed": 0, "live": 0}
+    assert maintenance.sweep_stale_renders() == {"requeued": 1, "failed": 0, "live": 0}
     drain_local()
     assert reload_job(job.id).status == "completed"
 
 
 def test_the_sweeper_fails_a_render_lost_too_often(owner, client, work_dir):
     job = make_render_job(owner, client, [_card_scene()], status="rendering")
-    for _ in range(render_sweeper.MAX_REQUEUES):
+    for _ in range(maintenance.MAX_REQUEUES):
         db.session.add(JobEvent(job_id=job.id, kind="render_requeued", actor="system"))
     db.session.commit()
     _age(job.id, minutes=30)
-    assert render_sweeper.sweep_stale_renders()["failed"] == 1
+    assert maintenance.sweep_stale_renders()["failed"] == 1
     job = reload_job(job.id)
     assert job.status == "failed" and "worker stopped" in job.error
     assert job.error_detail == {"stage": "render", "retryable": True, "hint": job.error_detail["hint"]}
@@ -206,7 +208,7 @@ def test_the_sweeper_fails_a_render_lost_too_often(owner, client, work_dir):
 
 def test_the_sweeper_leaves_recent_renders_alone(owner, client, work_dir):
     job = make_render_job(owner, client, [_card_scene()], status="rendering")
-    assert render_sweeper.sweep_stale_renders() == {"requeued": 0, "failed": 0, "live": 0}
+    assert maintenance.sweep_stale_renders() == {"requeued": 0, "failed": 0, "live": 0}
     assert reload_job(job.id).status == "rendering"
 
 
@@ -225,5 +227,5 @@ def test_the_sweeper_removes_temp_folders_of_killed_renders(ctx, work_dir):
     an_hour_ago = utcnow().timestamp() - 3600
     for path in (dead, dead / "render-x", dead / "render-x" / "scene-00.mp4"):
         os.utime(path, (an_hour_ago, an_hour_ago))
-    render_sweeper.sweep_stale_renders()
+    maintenance.sweep_stale_renders()
     assert sorted(p.name for p in work_dir.iterdir()) == [live.name]

@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from storyboard.integrations.llm.base import AssetBrief, Brief, SceneDraft
-from storyboard.services import storyboard_rules as rules
+from storyboard.integrations.llm.scene_count import SceneCount
+from storyboard.services.storyboards import rules
 
 BRIEF = Brief("Acme Cold Brew", "commuters", "Coffee in ten seconds", "Order now at acme.com", "modern")
 
@@ -19,7 +20,7 @@ def scene(n: int = 1, **fields) -> dict:
 
 
 def repair(items, brief: Brief = BRIEF, *, lo=3, hi=7, target=4, strict=True):
-    return rules.repair_storyboard(items, brief, lo=lo, hi=hi, target=target, strict=strict)
+    return rules.repair_storyboard(items, brief, SceneCount(lo, hi, target), strict=strict)
 
 
 def draft(n: int, **fields) -> SceneDraft:

@@ -9,11 +9,10 @@ import pytest
 from storyboard import errors
 from storyboard.integrations.llm import Brief, get_provider
 from storyboard.integrations.llm.offline import OfflineProvider
-from storyboard.services.storyboard_writer import (
+from storyboard.integrations.llm.scene_count import for_duration as target_scene_count
+from storyboard.services.storyboards.writer import (
     rewrite_scene,
-    target_scene_count,
     write_storyboard,
-    write_storyboard_report,
 )
 from tests.support.llm_server import LLMServer
 
@@ -41,14 +40,16 @@ def test_target_scene_count_follows_the_duration_rule(duration, lo, hi, expected
 
 
 def test_offline_storyboard_has_the_target_count():
-    written = write_storyboard_report(OfflineProvider(), BRIEF, lo=3, hi=7)
+    written = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7)
     assert len(written.scenes) == 6 and written.attempts == 1
 
 
 def test_regenerate_all_keeps_the_scene_count(server):
-    current = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7)[:5]
+    current = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7).scenes[:5]
     server.reply(OfflineProvider().complete_storyboard(BRIEF, 5))
-    drafts = write_storyboard(remote(server), BRIEF, lo=3, hi=7, feedback="funnier", current=current, keep_count=5)
+    drafts = write_storyboard(
+        remote(server), BRIEF, lo=3, hi=7, feedback="funnier", current=current, keep_count=5
+    ).scenes
     assert len(drafts) == 5
     prompt = server.requests[0].prompt
     assert "exactly 5 scenes" in prompt and "funnier" in prompt and current[0].description in prompt
@@ -63,7 +64,7 @@ def test_regenerate_all_refuses_a_different_count(server):
 def test_far_off_count_is_accepted_on_the_retry_when_within_bounds(server):
     reply = OfflineProvider().complete_storyboard(BRIEF, 3)
     server.reply(reply).reply(reply)
-    written = write_storyboard_report(remote(server), BRIEF, lo=3, hi=7)
+    written = write_storyboard(remote(server), BRIEF, lo=3, hi=7)
     assert len(written.scenes) == 3 and written.attempts == 2
     assert "it needs 6" in server.requests[1].prompt
 
@@ -76,7 +77,7 @@ def test_upstream_errors_pass_through_unprefixed(server):
 
 
 def test_rewrite_sends_two_neighbours_each_side(server):
-    drafts = write_storyboard(OfflineProvider(), replace(BRIEF, duration=90.0), lo=3, hi=7)
+    drafts = write_storyboard(OfflineProvider(), replace(BRIEF, duration=90.0), lo=3, hi=7).scenes
     for d in drafts:
         d.description = f"UNIQUE-{d.scene_number}"
     server.reply({"description": "Fresh take", "script": "New line."})
@@ -89,14 +90,14 @@ def test_rewrite_sends_two_neighbours_each_side(server):
 
 def test_rewrite_retries_once_then_fails_cleanly(server):
     server.reply({"script": "no description"}).reply("not json")
-    scene = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7)[0]
+    scene = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7).scenes[0]
     with pytest.raises(errors.UpstreamFailed, match="Failed to regenerate scene: the response was not valid JSON"):
         rewrite_scene(remote(server), BRIEF, scene, [scene], feedback="x", constraints=None)
     assert "scene 1 has no description" in server.requests[1].prompt
 
 
 def test_offline_rewrite_applies_constraints_and_feedback():
-    drafts = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7)
+    drafts = write_storyboard(OfflineProvider(), BRIEF, lo=3, hi=7).scenes
     drafts[2].metadata["approvedBy"] = "ana"
     new = rewrite_scene(
         OfflineProvider(), BRIEF, drafts[2], drafts, feedback="wide and silent", constraints={"duration": 7.7}

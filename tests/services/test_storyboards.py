@@ -6,9 +6,10 @@ import pytest
 
 from storyboard import errors
 from storyboard.integrations.llm.offline import OfflineProvider
-from storyboard.models import Job, JobEvent, Scene, db
-from storyboard.services import briefs, job_states, scene_records, storyboards
-from storyboard.tasks import scenes as scene_tasks
+from storyboard.models import Job, JobEvent, Scene, allowed_actions, db
+from storyboard.services import storyboards
+from storyboard.services.storyboards import briefs, records
+from storyboard.tasks import storyboards as storyboard_tasks
 from tests.support import factories
 
 
@@ -77,7 +78,7 @@ def test_an_unexpected_error_fails_the_job_with_a_generic_message(pending, monke
         raise RuntimeError("secret internals at /work/x.py")
 
     monkeypatch.setattr(briefs, "provider", broken)
-    scene_tasks.generate_storyboard(pending)
+    storyboard_tasks.generate_storyboard(pending)
     job = db.session.get(Job, pending)
     assert job.status == "failed" and job.error == "Failed to generate scenes: internal error"
     assert job.error_detail["retryable"] is True and "secret" not in str(job.error_detail)
@@ -98,18 +99,18 @@ def test_an_upstream_error_keeps_its_structured_detail(pending, monkeypatch):
         raise errors.UpstreamFailed("AI provider account balance exhausted", info=info)
 
     monkeypatch.setattr(briefs, "provider", exhausted)
-    scene_tasks.generate_storyboard(pending)
+    storyboard_tasks.generate_storyboard(pending)
     job = db.session.get(Job, pending)
     assert job.error == "Failed to generate scenes: AI provider account balance exhausted"
     assert job.error_detail == info
-    assert job_states.allowed_actions(job.status) == []
+    assert allowed_actions(job.status) == []
 
 
 def test_the_loser_of_two_edits_gets_409(pending):
     storyboards.generate_storyboard(pending)
     scene = db.session.scalars(db.select(Scene).where(Scene.job_id == pending, Scene.scene_number == 1)).one()
     seen = scene.version
-    scene_records.claim_version(scene, seen)
+    records.claim_version(scene, seen)
     db.session.commit()
     with pytest.raises(errors.Conflict, match="changed by someone else"):
-        scene_records.claim_version(scene, seen)
+        records.claim_version(scene, seen)

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storyboard.models import Asset, WebhookDelivery, db, utcnow
-from storyboard.services import sweeper
+from storyboard.services import maintenance
 from tests.support.factories import make_client, make_job, make_user
 
 
@@ -24,7 +24,7 @@ def test_an_old_pending_download_without_a_queue_job_is_failed(ctx):
     fresh = Asset(user_id=owner.id, name="new", type="image", status="pending", source_url="http://x.test/b.png")
     db.session.add_all([old, fresh])
     db.session.commit()
-    assert sweeper.sweep()["assets"] == 1
+    assert maintenance.sweep()["assets"] == 1
     db.session.expire_all()
     assert (old.status, fresh.status) == ("failed", "pending")
     assert old.error == "Failed to download asset: the download was interrupted"
@@ -49,7 +49,7 @@ def test_an_old_undelivered_webhook_is_sent_again(ctx):
             )
         )
         db.session.commit()
-        assert sweeper.sweep()["webhooks"] == 1
+        assert maintenance.sweep()["webhooks"] == 1
         drain_local()
         assert [r.payload for r in receiver.received] == [payload]
         assert db.session.scalar(select(WebhookDelivery.status)) == "delivered"

@@ -4,25 +4,25 @@ from __future__ import annotations
 
 import itertools
 
-from storyboard.services import campaigns, clients, users
+from storyboard.services import accounts, catalog
 
 _counter = itertools.count(1)
 
 
 def make_user(username: str | None = None):
     """A user and a plain API key for it."""
-    user = users.create_user(username or f"user{next(_counter)}", password="correct horse")
-    _key, plain = users.create_api_key(user, "tests")
+    user = accounts.create_user(username or f"user{next(_counter)}", password="correct horse")
+    _key, plain = accounts.create_api_key(user, "tests")
     return user, plain
 
 
 def make_client(owner, **data):
-    return clients.create_client(owner, {"name": data.pop("name", f"Client {next(_counter)}"), **data})
+    return catalog.create_client(owner, {"name": data.pop("name", f"Client {next(_counter)}"), **data})
 
 
 def make_campaign(owner, client, **data):
     base = {"client_id": client.id, "name": f"Campaign {next(_counter)}", "goal": "Sell more"}
-    return campaigns.create_campaign(owner, {**base, **data})
+    return catalog.create_campaign(owner, {**base, **data})
 
 
 def brief(client_id: str, *, duration: float = 30, campaign_id: str | None = None, **extra) -> dict:

@@ -19,7 +19,7 @@ from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.fields import MessageSchema
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
 from storyboard.api.streaming import safe_filename, serve_blob
-from storyboard.services import asset_urls, assets, blobs
+from storyboard.services import assets, core
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v3/assets", description="Media assets")
 _MISSING_FILE = {"loc": ["form", "file"], "msg": "Missing data for required field.", "type": "value_error"}
@@ -67,7 +67,7 @@ class AssetFromUrl(MethodView):
     @blp.alt_response(202, schema=AssetSchema, description="Still downloading (Prefer: respond-async)")
     def post(self, data):
         """Download a URL into a new asset (waits for it unless `Prefer: respond-async`)."""
-        asset, finished = asset_urls.create_from_url(principal(), data, wait=wait_seconds(), key=idempotency_key())
+        asset, finished = assets.create_from_url(principal(), data, wait=wait_seconds(), key=idempotency_key())
         return asset, created_status(finished)
 
 
@@ -77,7 +77,7 @@ class AssetsFromUrls(MethodView):
     @blp.response(200, BulkOutcomeSchema)
     def post(self, data):
         """Download up to 100 URLs; results come back in input order."""
-        return asset_urls.create_many_from_urls(principal(), data, wait=wait_seconds())
+        return assets.create_many_from_urls(principal(), data, wait=wait_seconds())
 
 
 @blp.route("/<asset_id>")
@@ -97,7 +97,7 @@ class AssetById(MethodView):
 def _serve(asset_id: str, thumbnail: bool):
     asset, blob = assets.open_blob(principal(), asset_id, thumbnail=thumbnail)
     name = safe_filename(asset.name + ("_thumbnail" if thumbnail else ""), "jpg" if thumbnail else asset.format)
-    return serve_blob(blob, name, blob.created_at, blobs.read_range)
+    return serve_blob(blob, name, blob.created_at, core.read_range)
 
 
 @blp.route("/<asset_id>/data")

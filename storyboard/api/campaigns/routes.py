@@ -14,7 +14,7 @@ from storyboard.api.campaigns.schemas import (
     CampaignUpdateSchema,
 )
 from storyboard.api.fields import MessageSchema
-from storyboard.services import campaigns, stats
+from storyboard.services import catalog
 
 blp = Blueprint("campaigns", __name__, url_prefix="/api/v3/campaigns", description="Campaigns of a client")
 
@@ -25,7 +25,7 @@ class Campaigns(MethodView):
     @blp.response(200, CampaignSchema(many=True))
     def get(self, args):
         """List campaigns, newest first (filter: client_id)."""
-        items, total = campaigns.list_campaigns(
+        items, total = catalog.list_campaigns(
             principal(), client_id=args.get("client_id"), offset=args["offset"], limit=args["limit"]
         )
         set_list_meta(total, args["offset"], args["limit"])
@@ -35,7 +35,7 @@ class Campaigns(MethodView):
     @blp.response(201, CampaignSchema)
     def post(self, data):
         """Create a campaign for one of your clients."""
-        return campaigns.create_campaign(principal(), data)
+        return catalog.create_campaign(principal(), data)
 
 
 @blp.route("/<campaign_id>")
@@ -43,18 +43,18 @@ class CampaignById(MethodView):
     @blp.response(200, CampaignSchema)
     def get(self, campaign_id):
         """Get one campaign."""
-        return campaigns.get_campaign(principal(), campaign_id)
+        return catalog.get_campaign(principal(), campaign_id)
 
     @blp.arguments(CampaignUpdateSchema)
     @blp.response(200, CampaignSchema)
     def put(self, data, campaign_id):
         """Update a campaign (only fields that are present and non-null change)."""
-        return campaigns.update_campaign(principal(), campaign_id, data)
+        return catalog.update_campaign(principal(), campaign_id, data)
 
     @blp.response(200, MessageSchema)
     def delete(self, campaign_id):
         """Delete a campaign with its assets and jobs."""
-        campaigns.delete_campaign(principal(), campaign_id)
+        catalog.delete_campaign(principal(), campaign_id)
         return {"message": "Campaign deleted successfully"}
 
 
@@ -63,4 +63,4 @@ class CampaignStats(MethodView):
     @blp.response(200, CampaignStatsSchema)
     def get(self, campaign_id):
         """Job and video counts, spend and average cost of a campaign."""
-        return stats.campaign_stats(principal(), campaign_id)
+        return catalog.campaign_stats(principal(), campaign_id)

@@ -14,7 +14,7 @@ from storyboard.api.clients.schemas import (
     ClientUpdateSchema,
 )
 from storyboard.api.fields import MessageSchema
-from storyboard.services import clients, stats
+from storyboard.services import catalog
 
 blp = Blueprint("clients", __name__, url_prefix="/api/v3/clients", description="Clients of the agency")
 
@@ -25,7 +25,7 @@ class Clients(MethodView):
     @blp.response(200, ClientSchema(many=True))
     def get(self, args):
         """List clients, newest first."""
-        items, total = clients.list_clients(principal(), offset=args["offset"], limit=args["limit"])
+        items, total = catalog.list_clients(principal(), offset=args["offset"], limit=args["limit"])
         set_list_meta(total, args["offset"], args["limit"])
         return items
 
@@ -33,7 +33,7 @@ class Clients(MethodView):
     @blp.response(201, ClientSchema)
     def post(self, data):
         """Create a client."""
-        return clients.create_client(principal(), data)
+        return catalog.create_client(principal(), data)
 
 
 @blp.route("/<client_id>")
@@ -41,18 +41,18 @@ class ClientById(MethodView):
     @blp.response(200, ClientSchema)
     def get(self, client_id):
         """Get one client."""
-        return clients.get_client(principal(), client_id)
+        return catalog.get_client(principal(), client_id)
 
     @blp.arguments(ClientUpdateSchema)
     @blp.response(200, ClientSchema)
     def put(self, data, client_id):
         """Update a client (only fields that are present and non-null change)."""
-        return clients.update_client(principal(), client_id, data)
+        return catalog.update_client(principal(), client_id, data)
 
     @blp.response(200, MessageSchema)
     def delete(self, client_id):
         """Delete a client with its campaigns, assets and jobs."""
-        clients.delete_client(principal(), client_id)
+        catalog.delete_client(principal(), client_id)
         return {"message": "Client deleted successfully"}
 
 
@@ -61,4 +61,4 @@ class ClientStats(MethodView):
     @blp.response(200, ClientStatsSchema)
     def get(self, client_id):
         """Campaign, job and video counts and spend of a client."""
-        return stats.client_stats(principal(), client_id)
+        return catalog.client_stats(principal(), client_id)

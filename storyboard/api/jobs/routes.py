@@ -24,7 +24,7 @@ from storyboard.api.jobs.schemas import (
     JobSchema,
 )
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
-from storyboard.services import job_actions, job_create, jobs
+from storyboard.services import actions, jobs
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v3/jobs", description="Video jobs")
 
@@ -57,7 +57,7 @@ class Jobs(MethodView):
     def post(self, brief):
         """Create a job and write its storyboard (201 with scenes, 202 still working, 502 failed)."""
         with failed_job_as_data():
-            job, finished = job_create.create_job(principal(), brief, key=idempotency_key(), wait=wait_seconds())
+            job, finished = jobs.create_job(principal(), brief, key=idempotency_key(), wait=wait_seconds())
         return job, created_status(finished)
 
 
@@ -85,7 +85,7 @@ class JobActions(MethodView):
     def post(self, body, job_id):
         """Act on a job: approve, reject, regenerate one or all scenes, revert a scene, or cancel."""
         action = body.pop("action")
-        return job_actions.perform(principal(), job_id, action, body)
+        return actions.perform(principal(), job_id, action, body)
 
 
 @blp.route("/<job_id>/events")

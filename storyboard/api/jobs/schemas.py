@@ -6,84 +6,23 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema, Trimmed, http_url, id_field
+from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema
 from storyboard.api.scenes.schemas import SceneSchema
-from storyboard.models import ASSET_TYPES, JOB_STATUSES
-from storyboard.services import job_states
-
-FORMATS = ("16:9", "9:16", "1:1")
-RESOLUTIONS = ("480p", "720p", "1080p")
-_text = validate.Length(min=1, max=2000)
-
-
-class ContextSchema(Schema):
-    clientId = id_field(attribute="client_id", required=True)
-    campaignId = id_field(attribute="campaign_id", allow_none=True)
-    userId = ma.fields.Raw(load_only=True, allow_none=True)
-
-
-class AdBasicsSchema(Schema):
-    product = Trimmed(required=True, validate=_text)
-    targetAudience = Trimmed(attribute="target_audience", required=True, validate=_text)
-    keyMessage = Trimmed(attribute="key_message", required=True, validate=_text)
-    callToAction = Trimmed(attribute="call_to_action", required=True, validate=validate.Length(min=1, max=300))
-
-
-class VideoSpecsSchema(Schema):
-    duration = ma.fields.Float(load_default=30.0, validate=validate.Range(min=5, max=120))
-    format = ma.fields.String(load_default="16:9", validate=validate.OneOf(FORMATS))
-    resolution = ma.fields.String(load_default="720p", validate=validate.OneOf(RESOLUTIONS))
-
-
-class DirectionSchema(Schema):
-    style = Trimmed(required=True, validate=validate.Length(min=1, max=500))
-    tone = Trimmed(allow_none=True, validate=validate.Length(max=500))
-    visualElements = ma.fields.List(
-        Trimmed(validate=validate.Length(max=200)),
-        attribute="visual_elements",
-        allow_none=True,
-        validate=validate.Length(max=30),
-    )
-    musicStyle = Trimmed(attribute="music_style", allow_none=True, validate=validate.Length(max=200))
-
-
-class AssetInputSchema(Schema):
-    url = ma.fields.String(allow_none=True, validate=validate.Length(max=2048))
-    assetId = id_field(attribute="asset_id", allow_none=True)
-    type = ma.fields.String(allow_none=True, validate=validate.OneOf(ASSET_TYPES))
-    name = Trimmed(allow_none=True, validate=validate.Length(max=255))
-    role = Trimmed(allow_none=True, validate=validate.Length(max=50))
-
-    @ma.validates_schema
-    def _one_source(self, data, **kwargs):
-        if bool(data.get("url")) == bool(data.get("asset_id")):
-            raise ma.ValidationError("Give exactly one of 'url' or 'assetId'")
-
-
-class CreativeSchema(Schema):
-    videoSpecs = ma.fields.Nested(
-        VideoSpecsSchema, attribute="video_specs", load_default=lambda: VideoSpecsSchema().load({})
-    )
-    direction = ma.fields.Nested(DirectionSchema, required=True)
-    assets = ma.fields.List(ma.fields.Nested(AssetInputSchema), load_default=list, validate=validate.Length(max=20))
-    storyboard = ma.fields.Dict(allow_none=True)
-
-
-class AdvancedSchema(Schema):
-    duration = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3600))
-    resolution = ma.fields.String(allow_none=True, validate=validate.Length(max=20))
-    modelPreferences = ma.fields.List(
-        ma.fields.String(validate=validate.Length(max=100)), attribute="model_preferences", allow_none=True
-    )
-
-
-class JobCreateSchema(Schema):
-    context = ma.fields.Nested(ContextSchema, required=True)
-    adBasics = ma.fields.Nested(AdBasicsSchema, attribute="ad_basics", required=True)
-    creative = ma.fields.Nested(CreativeSchema, required=True)
-    advanced = ma.fields.Nested(AdvancedSchema, allow_none=True)
-    generateAudio = ma.fields.Boolean(attribute="generate_audio", load_default=False)
-    callbackUrl = http_url(attribute="callback_url", allow_none=True)
+from storyboard.models import JOB_STATUSES, STATUS_ALIASES
+from storyboard.wire.jobs import (  # noqa: F401  (the API's names for the shared shapes)
+    FORMATS,
+    RESOLUTIONS,
+    AdBasicsSchema,
+    AdvancedSchema,
+    AssetInputSchema,
+    ContextSchema,
+    CreativeSchema,
+    DirectionSchema,
+    JobCreateSchema,
+    JobSchema,
+    ProgressSchema,
+    VideoSpecsSchema,
+)
 
 
 class DryRunSchema(JobCreateSchema):
@@ -97,57 +36,6 @@ class CostEstimateSchema(Schema):
     validUntil = ma.fields.String()
 
 
-class ProgressSchema(Schema):
-    current_stage = ma.fields.String()
-    scenes_total = ma.fields.Integer()
-    scenes_completed = ma.fields.Integer()
-    current_scene = ma.fields.Integer(allow_none=True)
-    estimated_completion_seconds = ma.fields.Float(allow_none=True)
-    message = ma.fields.String(allow_none=True)
-    percent = ma.fields.Integer()
-
-
-def _audio(job) -> dict:
-    return {"status": "unavailable", "requested": True} if job.generate_audio else {"status": "not_requested"}
-
-
-def _video_url(job) -> str | None:
-    return f"/api/v3/jobs/{job.id}/video" if job.status == "completed" and job.video_blob_id else None
-
-
-class JobSchema(Schema):
-    id = ma.fields.String()
-    status = ma.fields.String(validate=validate.OneOf(JOB_STATUSES))
-    clientId = ma.fields.String(attribute="client_id")
-    campaignId = ma.fields.String(attribute="campaign_id", allow_none=True)
-    progress = ma.fields.Method("_progress")
-    storyboard = ma.fields.Constant(None, allow_none=True)
-    scenes = ma.fields.List(ma.fields.Nested(SceneSchema))
-    audio = ma.fields.Function(_audio)
-    videoUrl = ma.fields.Function(_video_url, allow_none=True)
-    thumbnailUrl = ma.fields.Function(
-        lambda j: f"/api/v3/jobs/{j.id}/video/thumbnail" if j.poster_blob_id else None, allow_none=True
-    )
-    error = ma.fields.String(allow_none=True)
-    errorDetail = ma.fields.Dict(attribute="error_detail", allow_none=True)
-    estimatedCost = ma.fields.Float(attribute="estimated_cost")
-    actualCost = ma.fields.Float(attribute="actual_cost", allow_none=True)
-    assetIds = ma.fields.List(ma.fields.String(), attribute="asset_ids", allow_none=True)
-    feedback = ma.fields.String(allow_none=True)
-    callbackUrl = ma.fields.String(attribute="callback_url", allow_none=True)
-    allowedActions = ma.fields.Function(lambda j: job_states.allowed_actions(j.status))
-    version = ma.fields.Integer()
-    approvedAt = IsoDateTime(attribute="approved_at", allow_none=True)
-    request = ma.fields.Function(lambda j: JobCreateSchema().dump(j.request or {}))
-    createdAt = IsoDateTime(attribute="created_at")
-    updatedAt = IsoDateTime(attribute="updated_at")
-
-    def _progress(self, job) -> dict:
-        return ProgressSchema().dump(
-            job.progress or {"current_stage": job.status, "scenes_total": 0, "scenes_completed": 0, "percent": 0}
-        )
-
-
 class JobListItemSchema(JobSchema):
     class Meta(Schema.Meta):
         exclude = ("scenes",)
@@ -156,7 +44,7 @@ class JobListItemSchema(JobSchema):
 class JobListArgsSchema(ListArgsSchema):
     client_id = ma.fields.String(validate=validate.Length(max=64))
     campaign_id = ma.fields.String(validate=validate.Length(max=64))
-    status = ma.fields.String(validate=validate.OneOf(JOB_STATUSES + tuple(job_states.STATUS_ALIASES)))
+    status = ma.fields.String(validate=validate.OneOf(JOB_STATUSES + tuple(STATUS_ALIASES)))
 
 
 class JobEventSchema(Schema):

@@ -16,7 +16,7 @@ from storyboard.api.scenes.schemas import (
     SceneSchema,
     SceneUpdateSchema,
 )
-from storyboard.services import scenes
+from storyboard.services import storyboards
 
 blp = Blueprint("scenes", __name__, url_prefix="/api/v3/jobs", description="Storyboard scenes")
 
@@ -37,7 +37,7 @@ class Scenes(MethodView):
     @blp.response(200, SceneListSchema)
     def get(self, job_id):
         """List the job's scenes by number."""
-        return {"scenes": scenes.list_scenes(principal(), job_id)}
+        return {"scenes": storyboards.list_scenes(principal(), job_id)}
 
 
 @blp.route("/<job_id>/scenes/<scene>")
@@ -45,19 +45,19 @@ class SceneById(MethodView):
     @blp.response(200, SceneSchema)
     def get(self, job_id, scene):
         """Get one scene, by number or id."""
-        return scenes.get_scene(principal(), job_id, scene)
+        return storyboards.get_scene(principal(), job_id, scene)
 
     @blp.arguments(SceneUpdateSchema)
     @blp.response(200, SceneSchema)
     def put(self, changes, job_id, scene):
         """Edit a scene in review (409 after approval, or when `version`/If-Match is stale)."""
         version = changes.pop("version", None) or if_match_version()
-        return scenes.update_scene(principal(), job_id, scene, changes, version=version)
+        return storyboards.update_scene(principal(), job_id, scene, changes, version=version)
 
     @blp.response(200, MessageSchema)
     def delete(self, job_id, scene):
         """Delete a scene in review (never the last one)."""
-        return scenes.delete_scene(principal(), job_id, scene)
+        return storyboards.delete_scene(principal(), job_id, scene)
 
 
 @blp.route("/<job_id>/scenes/<scene>/regenerate")
@@ -66,7 +66,7 @@ class SceneRegenerate(MethodView):
     @blp.response(200, SceneSchema)
     def post(self, body, job_id, scene):
         """Rewrite one scene with the AI, guided by `feedback` and `constraints`."""
-        return scenes.regenerate_scene(principal(), job_id, scene, **body)
+        return storyboards.regenerate_scene(principal(), job_id, scene, **body)
 
 
 @blp.route("/<job_id>/scenes/<scene>/revisions")
@@ -74,7 +74,7 @@ class SceneRevisions(MethodView):
     @blp.response(200, SceneRevisionSchema(many=True))
     def get(self, job_id, scene):
         """Every revision of a scene, oldest first: who or what made it, and the feedback used."""
-        return scenes.list_revisions(principal(), job_id, scene)
+        return storyboards.list_revisions(principal(), job_id, scene)
 
 
 @blp.route("/<job_id>/scenes/<scene>/revisions/<int:revision>/restore")
@@ -82,4 +82,4 @@ class SceneRevisionRestore(MethodView):
     @blp.response(200, SceneSchema)
     def post(self, job_id, scene, revision):
         """Bring a scene back to one of its revisions (kept as a new revision)."""
-        return scenes.restore_revision(principal(), job_id, scene, revision)
+        return storyboards.restore_revision(principal(), job_id, scene, revision)

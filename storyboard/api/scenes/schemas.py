@@ -7,24 +7,9 @@ from marshmallow import validate
 
 from storyboard.api.base import Schema
 from storyboard.api.fields import IsoDateTime, Trimmed, id_field
+from storyboard.wire.scenes import SceneSchema
 
 _duration = validate.Range(min=0, max=60, min_inclusive=False)
-
-
-class SceneSchema(Schema):
-    id = ma.fields.String()
-    jobId = ma.fields.String(attribute="job_id")
-    sceneNumber = ma.fields.Integer(attribute="scene_number")
-    duration = ma.fields.Float()
-    description = ma.fields.String()
-    script = ma.fields.String(allow_none=True)
-    shotType = ma.fields.String(attribute="shot_type", allow_none=True)
-    transition = ma.fields.String(allow_none=True)
-    assets = ma.fields.List(ma.fields.String())
-    metadata = ma.fields.Dict(attribute="meta")
-    version = ma.fields.Integer()
-    createdAt = IsoDateTime(attribute="created_at")
-    updatedAt = IsoDateTime(attribute="updated_at")
 
 
 class SceneListSchema(Schema):

@@ -8,15 +8,15 @@ from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint
 from storyboard.api.streaming import serve_blob
 from storyboard.api.videos.schemas import binary_doc
-from storyboard.services import blobs, videos
+from storyboard.services import core, rendering
 
 blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rendered videos")
 
 
 def _serve(job_id: str, poster: bool):
-    job, blob = videos.open_video(principal(), job_id, poster=poster)
+    job, blob = rendering.open_video(principal(), job_id, poster=poster)
     name = f"job-{job.id}" + ("-poster.jpg" if poster else ".mp4")
-    return serve_blob(blob, name, job.completed_at, blobs.read_range)
+    return serve_blob(blob, name, job.completed_at, core.read_range)
 
 
 @blp.route("/<job_id>/video")

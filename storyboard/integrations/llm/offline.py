@@ -11,18 +11,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict
 from typing import Any
 
+from . import scene_count as scene_count_rule
 from .base import WORDS_PER_SECOND, AssetBrief, Brief, SceneDraft
 
-# Ad arcs by scene count: hook, problem/context, product reveal, benefits, call to action last.
-_ARCS = {
-    1: ("cta",),
-    2: ("reveal", "cta"),
-    3: ("hook", "reveal", "cta"),
-    4: ("hook", "problem", "reveal", "cta"),
-    5: ("hook", "problem", "reveal", "benefit", "cta"),
-    6: ("hook", "problem", "reveal", "benefit", "proof", "cta"),
-    7: ("hook", "problem", "reveal", "benefit", "demo", "proof", "cta"),
-}
 _WEIGHTS = {"hook": 0.8, "problem": 1.0, "reveal": 1.2, "benefit": 1.0, "demo": 1.0, "proof": 0.9, "cta": 1.0}
 _SHOTS = {
     "hook": ("wide", "tracking"),
@@ -61,7 +52,7 @@ class OfflineProvider:
     ) -> dict[str, Any]:
         """A storyboard of `scene_count` scenes; feedback picks other variants and is noted in metadata."""
         rng = random.Random(_seed(brief, feedback))
-        beats = _arc(scene_count)
+        beats = scene_count_rule.beats(scene_count)
         durations = _durations(brief, beats)
         placement = _place_assets(brief.assets, beats)
         scenes = [_scene(brief, beat, i, durations[i], placement[i], rng) for i, beat in enumerate(beats)]
@@ -96,12 +87,6 @@ class OfflineProvider:
 def _seed(brief: Brief, extra: str | None) -> int:
     text = json.dumps([asdict(brief), extra], sort_keys=True, default=str)
     return int(hashlib.sha256(text.encode()).hexdigest()[:12], 16)
-
-
-def _arc(count: int) -> tuple[str, ...]:
-    if count in _ARCS:
-        return _ARCS[count]
-    return _ARCS[7][:-1] + ("benefit",) * (count - 7) + ("cta",)
 
 
 def _durations(brief: Brief, beats: Sequence[str]) -> list[float]:

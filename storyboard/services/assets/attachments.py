@@ -9,15 +9,15 @@ from sqlalchemy import select
 from storyboard import errors
 from storyboard.integrations.llm import AssetBrief
 from storyboard.models import Asset, Job, User, db
-from storyboard.services import asset_urls, assets
+from storyboard.services.assets import ingest, library
 
-DOWNLOAD_FAILED = asset_urls.DOWNLOAD_PREFIX
+DOWNLOAD_FAILED = ingest.DOWNLOAD_PREFIX
 
 
 def check_owned(owner: User, asset_ids: Sequence[str]) -> None:
     """404 "Asset not found: <id>" for the first id that is not the caller's."""
     if asset_ids:
-        assets.get_owned_assets(owner, list(dict.fromkeys(asset_ids)))
+        library.get_owned_assets(owner, list(dict.fromkeys(asset_ids)))
 
 
 def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id: str | None) -> list[str]:
@@ -29,7 +29,7 @@ def attach(owner: User, items: Sequence[Mapping], *, client_id: str, campaign_id
             ids.append(item["asset_id"])
             continue
         typed = {**item, "type": item.get("type") or "image"}
-        ids.append(asset_urls.create_pending_from_url(owner, typed, client_id=client_id, campaign_id=campaign_id).id)
+        ids.append(ingest.create_pending_from_url(owner, typed, client_id=client_id, campaign_id=campaign_id).id)
     return ids
 
 
@@ -50,11 +50,11 @@ def ingest_for(job_id: str) -> None:
     db.session.commit()
     try:
         for asset_id in pending:
-            asset = asset_urls.ingest(asset_id)
+            asset = ingest.download_asset(asset_id)
             if asset.status != "ready":
                 raise _download_failed(asset)
     except Exception:
-        assets.discard(created)
+        library.discard(created)
         _forget(job_id, created)
         raise
 

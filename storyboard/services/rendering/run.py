@@ -17,14 +17,14 @@ from sqlalchemy import select, update
 
 from storyboard import errors
 from storyboard.integrations.render import RenderCancelled, RenderResult, poster_frame, render_video
-from storyboard.models import Job, db, utcnow
-from storyboard.services import costs, events, render_inputs
-from storyboard.services.render_inputs import RenderInputs
+from storyboard.models import RENDERABLE, Job, db, utcnow
+from storyboard.services.core import costs
+from storyboard.services.jobs import events
+from storyboard.services.rendering.inputs import RenderInputs, gather, materialise
 from storyboard.storage import get_store
 
 log = logging.getLogger(__name__)
 
-RENDERABLE = ("in_progress", "rendering")  # rendering: a retry after a worker died mid-render
 CANCEL_POLL_SECONDS = 1.0
 WORKDIR_PREFIX = "render-job-"
 FAIL_HINT = "Check the scenes' media, then create the job again from this storyboard."
@@ -104,7 +104,7 @@ def _claim(job_id: str) -> RenderInputs | None:
         log.info("render of job %s skipped: status %s", job_id, job.status if job else "missing")
         db.session.rollback()
         return None
-    inputs, previous = render_inputs.gather(job), job.status
+    inputs, previous = gather(job), job.status
     if not inputs.scenes:
         fail(job_id, errors.Unprocessable("The storyboard has no scenes", info={"retryable": False}))
         return None
@@ -131,7 +131,7 @@ def _claim(job_id: str) -> RenderInputs | None:
 
 def _render_and_store(inputs: RenderInputs, workdir: Path) -> None:
     should_cancel = CancelCheck(inputs.job_id)
-    scenes = render_inputs.materialise(inputs, workdir / "media", should_cancel)
+    scenes = materialise(inputs, workdir / "media", should_cancel)
     out = workdir / "video.mp4"
     result = render_video(
         scenes, inputs.spec, str(out), workdir=str(workdir), on_progress=_reporter(inputs), should_cancel=should_cancel

@@ -1,4 +1,4 @@
-"""Assets: reads, uploads, storing checked media as blobs, serving and deletion (URL ingest: asset_urls)."""
+"""Assets: reads, uploads, storing checked media as blobs, serving and deletion (URL ingest: ingest.py)."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from sqlalchemy import select
 from storyboard import errors
 from storyboard.integrations.media import MediaInfo, inspect_file, make_thumbnail
 from storyboard.models import Asset, Blob, User, db, utcnow
-from storyboard.services import blobs
-from storyboard.services.campaigns import campaign_of_client
-from storyboard.services.clients import get_client
-from storyboard.services.scoping import get_owned, owned_query, paginate
+from storyboard.services.catalog.campaigns import campaign_of_client, get_campaign
+from storyboard.services.catalog.clients import get_client
+from storyboard.services.core import blobs
+from storyboard.services.core.scoping import get_owned, owned_query, paginate
 from storyboard.storage import get_store
 
 COPY_CHUNK = 1024 * 1024
@@ -67,8 +67,6 @@ def list_assets(
 def check_references(owner: User, client_id: str | None, campaign_id: str | None) -> tuple[str | None, str | None]:
     """Check optional client/campaign references belong to the caller (404 otherwise)."""
     if campaign_id and not client_id:
-        from storyboard.services.campaigns import get_campaign
-
         return get_campaign(owner, campaign_id).client_id, campaign_id
     if client_id:
         get_client(owner, client_id)

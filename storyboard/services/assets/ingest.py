@@ -12,8 +12,7 @@ from sqlalchemy import select
 from storyboard import errors, queue
 from storyboard.integrations.fetch import Fetcher, FetchPolicy
 from storyboard.models import Asset, User, db
-from storyboard.services import idempotency
-from storyboard.services.assets import (
+from storyboard.services.assets.library import (
     apply_media,
     check_references,
     delete_assets,
@@ -21,7 +20,8 @@ from storyboard.services.assets import (
     scratch_dir,
     store_file,
 )
-from storyboard.services.waiting import wait_until
+from storyboard.services.core import idempotency
+from storyboard.services.core.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,10 @@ def create_pending_from_url(owner: User, item: Mapping, *, client_id: str | None
 
 
 def enqueue_ingest(asset_id: str) -> None:
-    queue.enqueue("storyboard.tasks.ingest.download_asset", asset_id, queue="ingest", job_id=f"ingest-{asset_id}")
+    queue.start("ingest", asset_id)
 
 
-def ingest(asset_id: str) -> Asset | None:
+def download_asset(asset_id: str) -> Asset | None:
     """Download, check and store a pending asset; it ends ready or failed (a repeat run is a no-op)."""
     asset = db.session.get(Asset, asset_id)
     if asset is None or asset.status != "pending":

@@ -9,12 +9,11 @@ from typing import Any
 
 from storyboard import errors
 from storyboard.integrations.llm.base import Brief, LLMProvider, SceneDraft
-
-from . import storyboard_rules as rules
+from storyboard.integrations.llm.scene_count import SceneCount
+from storyboard.services.storyboards import rules
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 2  # the first answer plus one corrective retry (contract 6.4)
-_COUNT_STEPS = ((15, 3), (30, 4), (45, 5), (60, 6))
 
 
 @dataclass
@@ -26,12 +25,6 @@ class Written:
     attempts: int = 1
 
 
-def target_scene_count(duration: float, lo: int, hi: int) -> int:
-    """Scene count for a duration (contract 6.4), clamped to [lo, hi]."""
-    count = next((n for limit, n in _COUNT_STEPS if duration <= limit), 7)
-    return min(max(count, lo), hi)
-
-
 def write_storyboard(
     provider: LLMProvider,
     brief: Brief,
@@ -41,33 +34,19 @@ def write_storyboard(
     feedback: str | None = None,
     current: Sequence[SceneDraft] = (),
     keep_count: int | None = None,
-) -> list[SceneDraft]:
-    """Scenes for the brief; raises errors.UpstreamFailed/UpstreamTimeout on failure."""
-    return write_storyboard_report(
-        provider, brief, lo=lo, hi=hi, feedback=feedback, current=current, keep_count=keep_count
-    ).scenes
-
-
-def write_storyboard_report(
-    provider: LLMProvider,
-    brief: Brief,
-    *,
-    lo: int,
-    hi: int,
-    feedback: str | None = None,
-    current: Sequence[SceneDraft] = (),
-    keep_count: int | None = None,
 ) -> Written:
-    """Like write_storyboard, but also returns the repairs made (for the job's record)."""
-    if keep_count:
-        lo = hi = keep_count  # regenerating all keeps the scene count (contract 6.6)
-    target = keep_count or target_scene_count(brief.duration, lo, hi)
+    """Scenes for the brief and the repairs made; keep_count rewrites with exactly that many scenes.
+
+    Raises errors.UpstreamFailed/UpstreamTimeout on failure."""
+    count = SceneCount.for_brief(brief.duration, lo, hi, keep=keep_count)
 
     def ask(correction: str | None) -> Any:
-        return provider.complete_storyboard(brief, target, feedback=feedback, current=current, correction=correction)
+        return provider.complete_storyboard(
+            brief, count.target, feedback=feedback, current=current, correction=correction
+        )
 
     def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
-        return rules.repair_storyboard(raw, brief, lo=lo, hi=hi, target=target, strict=not last)
+        return rules.repair_storyboard(raw, brief, count, strict=not last)
 
     return _with_one_retry(provider, ask, repair, "Failed to generate scenes")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from storyboard.models import Job, JobEvent, User, db
+from storyboard.services import webhooks
 
 SYSTEM = "system"
 
@@ -52,8 +53,6 @@ def change_status(
 
 def status_changed(job: Job, previous: str | None, status: str, *, actor: str, reason: str | None = None) -> None:
     """Record a status change in the job's history and stage its webhook; both commit with the caller."""
-    from storyboard.services import webhooks
-
     record(job, "status_changed", actor=actor, message=reason, from_status=previous, to_status=status)
     webhooks.stage_status_change(job, previous)
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from storyboard import errors
 from storyboard.models import Blob, Job, User, db
-from storyboard.services import blobs
-from storyboard.services.jobs import get_job
+from storyboard.services.core import blobs
+from storyboard.services.jobs.queries import get_job
 
 
 def open_video(owner: User, job_id: str, *, poster: bool = False) -> tuple[Job, Blob]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from storyboard.models import Client, User, db
-from storyboard.services import blobs
-from storyboard.services.scoping import get_owned, owned_query, paginate, patch
+from storyboard.services.core import blobs
+from storyboard.services.core.scoping import get_owned, owned_query, paginate, patch
 
 UPDATABLE = ("name", "description", "homepage", "brand_guidelines", "meta")
 BRAND_KEYS = ("colors", "fonts", "tone", "restrictions", "examples")

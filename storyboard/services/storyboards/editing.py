@@ -8,24 +8,26 @@ from sqlalchemy import func, select
 
 from storyboard import errors
 from storyboard.models import Job, Scene, SceneRevision, User, db
-from storyboard.services import briefs, events, job_assets, job_states, jobs, scene_records, storyboard_writer
-from storyboard.services.storyboards import with_prefix
+from storyboard.services.assets import attachments
+from storyboard.services.jobs import events, queries, states
+from storyboard.services.storyboards import briefs, records, writer
+from storyboard.services.storyboards.generate import with_prefix
 
 EDITABLE = "storyboard_review"
 
 
 def list_scenes(owner: User, job_id: str) -> list[Scene]:
-    return scene_records.scenes_of(jobs.get_job(owner, job_id))
+    return records.scenes_of(queries.get_job(owner, job_id))
 
 
 def get_scene(owner: User, job_id: str, ref: str) -> Scene:
     """The caller's scene by number or id (404 for a foreign job or an unknown scene)."""
-    return scene_records.find(jobs.get_job(owner, job_id), ref)
+    return records.find(queries.get_job(owner, job_id), ref)
 
 
 def _editable(owner: User, job_id: str, ref: str) -> tuple[Job, Scene]:
-    job = jobs.get_job(owner, job_id)
-    scene = scene_records.find(job, ref)
+    job = queries.get_job(owner, job_id)
+    scene = records.find(job, ref)
     if job.status != EDITABLE:
         raise errors.Conflict(f"Scenes cannot be changed when job status is '{job.status}'")
     return job, scene
@@ -34,15 +36,15 @@ def _editable(owner: User, job_id: str, ref: str) -> tuple[Job, Scene]:
 def update_scene(owner: User, job_id: str, ref: str, changes: Mapping, *, version: int | None = None) -> Scene:
     """Edit a scene in review; 409 when `version` is stale or another edit won the race."""
     job, scene = _editable(owner, job_id, ref)
-    fields = {k: v for k, v in changes.items() if k in scene_records.FIELDS and v is not None}
+    fields = {k: v for k, v in changes.items() if k in records.FIELDS and v is not None}
     if not fields:
         raise errors.Unprocessable("No updatable fields supplied")
-    job_assets.check_owned(owner, fields.get("assets") or [])
-    scene_records.claim_version(scene, version)
+    attachments.check_owned(owner, fields.get("assets") or [])
+    records.claim_version(scene, version)
     if "meta" in fields:
         fields["meta"] = dict(fields["meta"])
-    scene_records.apply(scene, fields)
-    scene_records.flag_voice_over(scene)
+    records.apply(scene, fields)
+    records.flag_voice_over(scene)
     return _commit_change(job, scene, "edited", events.user_actor(owner), None)
 
 
@@ -52,9 +54,9 @@ def delete_scene(owner: User, job_id: str, ref: str) -> dict:
     count = db.session.scalar(select(func.count()).select_from(Scene).where(Scene.job_id == job.id))
     if count <= 1:
         raise errors.Conflict("Cannot delete the last scene of a storyboard")
-    scene_records.claim_version(scene, None)
+    records.claim_version(scene, None)
     actor = events.user_actor(owner)
-    scene_records.add_revision(scene, "deleted", actor)
+    records.add_revision(scene, "deleted", actor)
     events.record(job, "scene_deleted", actor=actor, data={"sceneId": scene.id, "sceneNumber": scene.scene_number})
     db.session.delete(scene)
     job.version += 1
@@ -64,24 +66,22 @@ def delete_scene(owner: User, job_id: str, ref: str) -> dict:
 
 def regenerate_scene(owner: User, job_id: str, ref: str, *, feedback=None, constraints=None) -> Scene:
     """Rewrite one scene with the LLM (same id and number, metadata merged); on failure it stays as it was (502)."""
-    job = jobs.get_job(owner, job_id)
-    job_states.require_allowed("regenerate_scene", job.status)
-    scene = scene_records.find(job, ref)
+    job = queries.get_job(owner, job_id)
+    states.require_allowed("regenerate_scene", job.status)
+    scene = records.find(job, ref)
     scene_id, version = scene.id, scene.version
     brief, provider = briefs.brief_for(job), briefs.provider()
-    current = [scene_records.to_draft(s) for s in scene_records.scenes_of(job)]
-    target = scene_records.to_draft(scene)
+    current = [records.to_draft(s) for s in records.scenes_of(job)]
+    target = records.to_draft(scene)
     # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
     db.session.close()
     try:
-        new = storyboard_writer.rewrite_scene(
-            provider, brief, target, current, feedback=feedback, constraints=constraints
-        )
+        new = writer.rewrite_scene(provider, brief, target, current, feedback=feedback, constraints=constraints)
     except errors.StoryboardError as error:
         raise with_prefix(error, "Failed to regenerate scene: ") from None
     job, scene = _editable(owner, job_id, scene_id)
-    scene_records.claim_version(scene, version)
-    scene_records.apply(scene, scene_records.draft_fields(new))
+    records.claim_version(scene, version)
+    records.apply(scene, records.draft_fields(new))
     return _commit_change(job, scene, "regenerated", events.ai_actor(provider.name), feedback)
 
 
@@ -99,13 +99,13 @@ def restore_revision(owner: User, job_id: str, ref: str, revision: int) -> Scene
     )
     if old is None:
         raise errors.NotFound("Revision not found")
-    scene_records.claim_version(scene, None)
-    scene_records.apply(scene, scene_records.from_snapshot(old.snapshot))
+    records.claim_version(scene, None)
+    records.apply(scene, records.from_snapshot(old.snapshot))
     return _commit_change(job, scene, "reverted", events.user_actor(owner), f"Restored revision {revision}")
 
 
 def _commit_change(job: Job, scene: Scene, kind: str, actor: str, feedback: str | None) -> Scene:
-    scene_records.add_revision(scene, kind, actor, feedback)
+    records.add_revision(scene, kind, actor, feedback)
     data = {"sceneId": scene.id, "sceneNumber": scene.scene_number, "version": scene.version}
     events.record(job, f"scene_{kind}", actor=actor, message=feedback, data=data)
     job.version += 1

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from storyboard import errors
 from storyboard.models import Campaign, User, db
-from storyboard.services import blobs
-from storyboard.services.clients import get_client
-from storyboard.services.scoping import get_owned, owned_query, paginate, patch
+from storyboard.services.catalog.clients import get_client
+from storyboard.services.core import blobs
+from storyboard.services.core.scoping import get_owned, owned_query, paginate, patch
 
 UPDATABLE = ("name", "goal", "status", "product_url", "brief", "meta")
 

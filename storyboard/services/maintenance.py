@@ -1,4 +1,8 @@
-"""The sweeper that keeps a job from showing `in_progress` or `rendering` forever after its work was lost."""
+"""The sweeper: finds work that lost its worker (a killed process, a flushed queue) and settles it, so no row
+waits forever. Downloads are failed, renders requeued (at most twice) then failed, webhook deliveries resent.
+
+Whether work is alive is asked of the queue with the same table that started it (`queue.WORK`).
+"""
 
 from __future__ import annotations
 
@@ -12,20 +16,42 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from storyboard import errors, queue
-from storyboard.models import Job, JobEvent, db, utcnow
-from storyboard.services import events, renders
+from storyboard.models import RENDERABLE, Asset, Job, JobEvent, db, utcnow
+from storyboard.services import webhooks
+from storyboard.services.assets import ingest
+from storyboard.services.jobs import events
+from storyboard.services.rendering import run as renders
 
 log = logging.getLogger(__name__)
 
-RENDER_TASK = "storyboard.tasks.render.render_job"
+GRACE_SECONDS = 300
 # Longer than the quietest stretch of a live render (progress is saved at least once per scene).
 DEFAULT_STALE_SECONDS = 20 * 60
 MAX_REQUEUES = 2
 
 
-def render_job_id(job_id: str) -> str:
-    """The RQ job id a render is enqueued under (approve uses the same)."""
-    return f"render-{job_id}"
+def sweep() -> dict[str, int]:
+    """Settle work nobody will finish (downloads, renders, webhook deliveries); returns what it did."""
+    lost = stale_pending_assets()
+    for asset_id in lost:
+        ingest.mark_failed(asset_id, errors.UpstreamFailed(ingest.DOWNLOAD_PREFIX + "the download was interrupted"))
+    if lost:
+        log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
+    return {"assets": len(lost), **sweep_stale_renders(), "webhooks": webhooks.resend_lost()}
+
+
+# --- downloads -----------------------------------------------------------------------------------
+
+
+def stale_pending_assets() -> list[str]:
+    """Pending assets older than a download's deadline plus a grace period whose queue job is gone."""
+    age = current_app.config["ASSET_DOWNLOAD_TIMEOUT_SECONDS"] + GRACE_SECONDS
+    cutoff = utcnow() - timedelta(seconds=age)
+    ids = db.session.scalars(select(Asset.id).where(Asset.status == "pending", Asset.updated_at < cutoff)).all()
+    return [i for i in ids if not queue.is_alive("ingest", i)]
+
+
+# --- renders -------------------------------------------------------------------------------------
 
 
 def sweep_stale_renders(stale_seconds: float | None = None) -> dict[str, int]:
@@ -33,12 +59,12 @@ def sweep_stale_renders(stale_seconds: float | None = None) -> dict[str, int]:
     job is not alive; commits per job. Returns how many were requeued, failed, or left alone as live."""
     seconds = stale_seconds or current_app.config.get("RENDER_STALE_SECONDS") or DEFAULT_STALE_SECONDS
     cutoff = utcnow() - timedelta(seconds=seconds)
-    query = select(Job.id).where(Job.status.in_(renders.RENDERABLE), Job.updated_at < cutoff)
+    query = select(Job.id).where(Job.status.in_(RENDERABLE), Job.updated_at < cutoff)
     job_ids = list(db.session.scalars(query))
     db.session.rollback()
     counts = {"requeued": 0, "failed": 0, "live": 0}
     for job_id in job_ids:
-        counts[_sweep_one(job_id)] += 1
+        counts[_sweep_render(job_id)] += 1
     _remove_orphan_workdirs(seconds)
     if job_ids:
         log.warning("render sweep: %s", counts)
@@ -50,24 +76,23 @@ def _requeues(job_id: str) -> int:
     return db.session.scalar(query) or 0
 
 
-def _sweep_one(job_id: str) -> str:
-    if queue.job_state(render_job_id(job_id)) in queue.LIVE_STATES:
+def _sweep_render(job_id: str) -> str:
+    if queue.is_alive("render", job_id):
         return "live"
     job = db.session.get(Job, job_id)
-    if job is None or job.status not in renders.RENDERABLE:
+    if job is None or job.status not in RENDERABLE:
         db.session.rollback()
         return "live"
     if _requeues(job_id) >= MAX_REQUEUES:
         db.session.rollback()
         hint = "Create the job again from this storyboard; if it repeats, check the render worker."
         message = "Rendering did not finish: the render worker stopped"
-        lost = errors.UpstreamFailed(message, info={"retryable": True, "hint": hint})
-        renders.fail(job_id, lost)
+        renders.fail(job_id, errors.UpstreamFailed(message, info={"retryable": True, "hint": hint}))
         return "failed"
     events.record(job, "render_requeued", actor=events.SYSTEM, message="Render work was lost; queued again")
     job.updated_at = utcnow()  # the next sweep waits a full period again
     db.session.commit()
-    queue.enqueue(RENDER_TASK, job_id, queue="render", job_id=render_job_id(job_id))
+    queue.start("render", job_id)
     return "requeued"
 
 

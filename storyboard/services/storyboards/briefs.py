@@ -6,7 +6,8 @@ from flask import current_app
 
 from storyboard.integrations.llm import Brief, LLMProvider, get_provider
 from storyboard.models import Campaign, Client, Job, db
-from storyboard.services import job_assets, jobs
+from storyboard.services.assets import attachments
+from storyboard.services.jobs import queries
 
 
 def brief_for(job: Job, *, duration: float | None = None) -> Brief:
@@ -26,13 +27,13 @@ def brief_for(job: Job, *, duration: float | None = None) -> Brief:
         tone=direction.get("tone"),
         visual_elements=tuple(direction.get("visual_elements") or ()),
         music_style=direction.get("music_style"),
-        duration=duration or jobs.brief_duration(request, current_app.config),
+        duration=duration or queries.brief_duration(request, current_app.config),
         format=(creative.get("video_specs") or {}).get("format") or "16:9",
         client_name=client.name if client else None,
         brand=client.brand_guidelines if client else None,
         campaign_name=campaign.name if campaign else None,
         campaign_goal=campaign.goal if campaign else None,
-        assets=job_assets.briefs(job),
+        assets=attachments.briefs(job),
     )
 
 

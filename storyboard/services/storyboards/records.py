@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from storyboard import errors
 from storyboard.integrations.llm import SceneDraft
 from storyboard.models import Job, Scene, SceneRevision, db
+from storyboard.services.storyboards.rules import VOICE_OVER_WARNING, voice_over_warning
 
 # Scene attribute ↔ contract key, for snapshots and edits.
 FIELDS = {
@@ -77,8 +78,6 @@ def apply(scene: Scene, fields: Mapping[str, Any]) -> None:
 
 def flag_voice_over(scene: Scene) -> None:
     """People's edits are never shortened: a script too long for its scene is flagged in metadata.warnings."""
-    from storyboard.services.storyboard_rules import VOICE_OVER_WARNING, voice_over_warning
-
     meta = dict(scene.meta or {})
     kept = [w for w in meta.get("warnings") or [] if not str(w).startswith(VOICE_OVER_WARNING)]
     warning = voice_over_warning(scene.script, scene.duration)

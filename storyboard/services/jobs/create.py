@@ -7,12 +7,14 @@ from collections.abc import Mapping
 from flask import current_app
 
 from storyboard import errors, queue
-from storyboard.models import Campaign, Client, Job, User, db, new_id
-from storyboard.services import campaigns, clients, costs, events, idempotency, job_assets, jobs, waiting, webhooks
-from storyboard.services.storyboards import WORKING
+from storyboard.models import WORKING, Campaign, Client, Job, User, db, new_id
+from storyboard.services import webhooks
+from storyboard.services.assets import attachments
+from storyboard.services.catalog import campaigns, clients
+from storyboard.services.core import costs, idempotency, waiting
+from storyboard.services.jobs import events, queries
 
 SCOPE = "jobs.create"
-GENERATE = "storyboard.tasks.scenes.generate_storyboard"
 
 
 def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: float = 0.0) -> tuple[Job, bool]:
@@ -23,7 +25,7 @@ def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: flo
     job_id = idempotency.lookup(owner, SCOPE, key, brief) or _insert(owner, brief, key)
     if wait <= 0:
         # Prefer: respond-async always answers 202 with the job as it is now; the client polls.
-        return jobs.get_job(owner, job_id), False
+        return queries.get_job(owner, job_id), False
     return await_storyboard(owner, job_id, wait)
 
 
@@ -37,14 +39,14 @@ def _insert(owner: User, brief: Mapping, key: str | None) -> str:
     try:
         items = brief["creative"].get("assets") or []
         campaign_id = campaign.id if campaign else None
-        asset_ids = job_assets.attach(owner, items, client_id=client.id, campaign_id=campaign_id)
+        asset_ids = attachments.attach(owner, items, client_id=client.id, campaign_id=campaign_id)
         job_id = _add_job(owner, brief, client, campaign, asset_ids)
         idempotency.remember(owner, SCOPE, key, brief, job_id)
         db.session.commit()
     except Exception:
         db.session.rollback()  # no job and no pending asset survives a failed create
         raise
-    queue.enqueue(GENERATE, job_id, queue="llm", job_id=f"storyboard-{job_id}")
+    queue.start("storyboard", job_id)
     return job_id
 
 
@@ -62,7 +64,7 @@ def _add_job(owner: User, brief: Mapping, client: Client, campaign: Campaign | N
         asset_ids=asset_ids,
         generate_audio=audio,
         callback_url=brief.get("callback_url"),
-        estimated_cost=costs.estimate(jobs.brief_duration(brief, config), audio, config)["estimatedCost"],
+        estimated_cost=costs.estimate(queries.brief_duration(brief, config), audio, config)["estimatedCost"],
     )
     db.session.add(job)
     events.record(job, "created", actor=events.user_actor(owner), to_status="pending", message="Job created")
@@ -71,7 +73,7 @@ def _add_job(owner: User, brief: Mapping, client: Client, campaign: Campaign | N
 
 def await_storyboard(owner: User, job_id: str, wait: float) -> tuple[Job, bool]:
     """The job after at most `wait` seconds: (job, finished), or UpstreamFailed when its storyboard failed."""
-    job = waiting.wait_until(lambda: jobs.get_job(owner, job_id), lambda j: j.status not in WORKING, wait)
+    job = waiting.wait_until(lambda: queries.get_job(owner, job_id), lambda j: j.status not in WORKING, wait)
     if job.status == "failed" and not job.scenes:
         raise errors.UpstreamFailed(job.error or "Failed to generate scenes", data=job)
     return job, job.status not in WORKING

@@ -7,19 +7,18 @@ from typing import Any
 
 from storyboard import errors, queue
 from storyboard.models import User, db, utcnow
-from storyboard.services import events, job_states, jobs, scenes, storyboards
-
-RENDER = "storyboard.tasks.render.render_job"
+from storyboard.services.jobs import events, queries, states
+from storyboard.services.storyboards import editing, generate
 
 
 def perform(owner: User, job_id: str, action: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """Run one action on the caller's job; 422 for an unknown action, 409 when the status does not allow it."""
-    name = job_states.normalise_action(action or "")
+    name = states.normalise_action(action or "")
     if name not in HANDLERS:
         raise errors.Unprocessable(f"Unknown action: {action}", detail=[_detail(action)])
-    job = jobs.get_job(owner, job_id)
+    job = queries.get_job(owner, job_id)
     db.session.refresh(job, with_for_update=True)  # concurrent actions on one job take turns (Postgres)
-    job_states.require_allowed(name, job.status)
+    states.require_allowed(name, job.status)
     return HANDLERS[name](owner, job_id, _merged(params))
 
 
@@ -56,7 +55,7 @@ def regenerate_scene(owner: User, job_id: str, params: Mapping) -> dict:
     constraints = params.get("constraints")
     if constraints is not None and not isinstance(constraints, Mapping):
         raise errors.Unprocessable("constraints must be an object")
-    scene = scenes.regenerate_scene(
+    scene = editing.regenerate_scene(
         owner,
         job_id,
         _scene_ref(params, "regenerate_scene"),
@@ -68,18 +67,18 @@ def regenerate_scene(owner: User, job_id: str, params: Mapping) -> dict:
 
 def regenerate_all(owner: User, job_id: str, params: Mapping) -> dict:
     feedback = _text(params, "feedback")
-    items = storyboards.regenerate_all(owner, job_id, feedback=feedback, action="regenerate_all_scenes")
+    items = generate.regenerate_all(owner, job_id, feedback=feedback, action="regenerate_all_scenes")
     return {"message": "Scenes regenerated successfully", "scenes": items}
 
 
 def reject(owner: User, job_id: str, params: Mapping) -> dict:
     """Keep the feedback on the job, then rewrite the storyboard with it."""
     feedback = _text(params, "feedback", required_for="reject_storyboard")
-    job = jobs.get_job(owner, job_id)
+    job = queries.get_job(owner, job_id)
     job.feedback = feedback
     events.record(job, "storyboard_rejected_by_user", actor=events.user_actor(owner), message=feedback)
     db.session.commit()
-    items = storyboards.regenerate_all(owner, job_id, feedback=feedback, action="reject_storyboard")
+    items = generate.regenerate_all(owner, job_id, feedback=feedback, action="reject_storyboard")
     return {"message": "Storyboard rejected; scenes regenerated with your feedback", "scenes": items}
 
 
@@ -87,26 +86,26 @@ def revert_scene(owner: User, job_id: str, params: Mapping) -> dict:
     revision = params.get("revision")
     if isinstance(revision, bool) or not isinstance(revision, int):
         raise errors.Unprocessable("revision (an integer) is required for revert_scene")
-    scene = scenes.restore_revision(owner, job_id, _scene_ref(params, "revert_scene"), revision)
+    scene = editing.restore_revision(owner, job_id, _scene_ref(params, "revert_scene"), revision)
     return {"message": f"Scene reverted to revision {revision}", "scene": scene}
 
 
 def approve(owner: User, job_id: str, params: Mapping) -> dict:
     """Lock the storyboard and queue its rendering."""
-    job = jobs.get_job(owner, job_id)
+    job = queries.get_job(owner, job_id)
     job.approved_at = utcnow()
     job.version += 1
     events.change_status(
         job, "in_progress", actor=events.user_actor(owner), reason="Approved; queued for rendering", percent=0
     )
     db.session.commit()
-    queue.enqueue(RENDER, job_id, queue="render", job_id=f"render-{job_id}")
+    queue.start("render", job_id)
     return {"message": "Storyboard approved, video rendering started", "job": job}
 
 
 def cancel(owner: User, job_id: str, params: Mapping) -> dict:
     """Cancel; work still running for the job sees the status and discards its result."""
-    job = jobs.get_job(owner, job_id)
+    job = queries.get_job(owner, job_id)
     job.version += 1
     events.change_status(
         job, "cancelled", actor=events.user_actor(owner), reason=_text(params, "reason") or "Cancelled by the user"

@@ -10,11 +10,12 @@ from sqlalchemy import select, update
 
 from storyboard import errors
 from storyboard.integrations.llm import SceneDraft
-from storyboard.models import Job, Scene, User, db, new_id
-from storyboard.services import briefs, events, job_assets, job_states, jobs, scene_records, storyboard_writer
+from storyboard.models import WORKING, Job, Scene, User, db, new_id
+from storyboard.services.assets import attachments
+from storyboard.services.jobs import events, queries, states
+from storyboard.services.storyboards import briefs, records, writer
 
 log = logging.getLogger(__name__)
-WORKING = ("pending", "storyboard_processing")
 GENERATE_FAILED = "Failed to generate scenes: "
 REGENERATE_FAILED = "Failed to regenerate scenes: "
 _DETAIL = {"stage": "storyboard", "provider": None, "upstream_status": None, "retryable": False, "hint": None}
@@ -25,13 +26,13 @@ def generate_storyboard(job_id: str) -> None:
     generation = _claim(job_id)
     if generation is None:
         return
-    job_assets.ingest_for(job_id)
+    attachments.ingest_for(job_id)
     job = db.session.get(Job, job_id)
     brief, provider = briefs.brief_for(job), briefs.provider()
     job.progress = {**(job.progress or {}), "percent": 30, "message": f"Writing the storyboard ({provider.name})"}
     db.session.commit()
     db.session.close()  # hold no connection while the LLM thinks
-    written = storyboard_writer.write_storyboard_report(provider, brief, **briefs.scene_bounds())
+    written = writer.write_storyboard(provider, brief, **briefs.scene_bounds())
     _store_first(job_id, generation, written, provider.name)
 
 
@@ -56,7 +57,7 @@ def _claim(job_id: str) -> int | None:
     return generation
 
 
-def _store_first(job_id: str, generation: int, written: storyboard_writer.Written, provider_name: str) -> None:
+def _store_first(job_id: str, generation: int, written: writer.Written, provider_name: str) -> None:
     job = _locked(job_id)
     if job.generation != generation or job.status != "storyboard_processing":
         db.session.rollback()  # cancelled, or a newer run owns the job now
@@ -65,10 +66,10 @@ def _store_first(job_id: str, generation: int, written: storyboard_writer.Writte
     actor = events.ai_actor(provider_name)
     for draft in written.scenes:
         scene = Scene(
-            id=new_id(), job_id=job.id, scene_number=draft.scene_number, version=1, **scene_records.draft_fields(draft)
+            id=new_id(), job_id=job.id, scene_number=draft.scene_number, version=1, **records.draft_fields(draft)
         )
         db.session.add(scene)
-        scene_records.add_revision(scene, "generated", actor)
+        records.add_revision(scene, "generated", actor)
     count = len(written.scenes)
     data = {"repairs": written.repairs, "attempts": written.attempts}
     events.record(job, "storyboard_generated", actor=actor, message=f"{count} scenes written", data=data)
@@ -111,18 +112,18 @@ def with_prefix(error: errors.StoryboardError, prefix: str) -> errors.Storyboard
 
 def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: str) -> list[Scene]:
     """Rewrite every scene (same count and total, ids kept by position); on failure the old scenes stay (502)."""
-    job = jobs.get_job(owner, job_id)
-    job_states.require_allowed(action, job.status)
-    scenes = scene_records.scenes_of(job)
+    job = queries.get_job(owner, job_id)
+    states.require_allowed(action, job.status)
+    scenes = records.scenes_of(job)
     if not scenes:
         raise errors.Conflict("The job has no scenes to regenerate")
     brief = briefs.brief_for(job, duration=round(sum(s.duration for s in scenes), 1))
     provider = briefs.provider()
-    current, seen = [scene_records.to_draft(s) for s in scenes], scene_records.versions(scenes)
+    current, seen = [records.to_draft(s) for s in scenes], records.versions(scenes)
     # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
     db.session.close()
     try:
-        written = storyboard_writer.write_storyboard_report(
+        written = writer.write_storyboard(
             provider, brief, **briefs.scene_bounds(), feedback=feedback, current=current, keep_count=len(scenes)
         )
     except errors.StoryboardError as error:
@@ -134,22 +135,22 @@ def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: st
 
 def _replace_all(job_id: str, seen: dict, drafts: Sequence[SceneDraft], actor: str, feedback, kind) -> list[Scene]:
     job = _locked(job_id)
-    scenes = scene_records.scenes_of(job)
-    if job.status != "storyboard_review" or set(scene_records.versions(scenes)) != set(seen):
+    scenes = records.scenes_of(job)
+    if job.status != "storyboard_review" or set(records.versions(scenes)) != set(seen):
         db.session.rollback()
         raise errors.Conflict("The storyboard changed while it was being rewritten; reload and try again")
     # Ascending old numbers are compacted to 1..N in order, so each new number is free when it is taken.
     for index, (scene, draft) in enumerate(zip(scenes, drafts, strict=True)):
-        scene_records.claim_version(scene, seen[scene.id])
+        records.claim_version(scene, seen[scene.id])
         scene.scene_number = index + 1
         db.session.flush()
-        scene_records.apply(scene, scene_records.draft_fields(draft))
-        scene_records.add_revision(scene, kind, actor, feedback)
+        records.apply(scene, records.draft_fields(draft))
+        records.add_revision(scene, kind, actor, feedback)
     job.generation += 1
     job.version += 1
     events.record(job, f"storyboard_{kind}", actor=actor, message=feedback, data={"scenes": len(drafts)})
     db.session.commit()
-    return scene_records.scenes_of(job)
+    return records.scenes_of(job)
 
 
 def _locked(job_id: str) -> Job:

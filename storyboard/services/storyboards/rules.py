@@ -9,6 +9,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from storyboard.integrations.llm.base import WORDS_PER_SECOND, AssetBrief, Brief, SceneDraft
+from storyboard.integrations.llm.scene_count import SceneCount
 
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 60.0
 MAX_TEXT = 1000
@@ -63,14 +64,14 @@ def _decode(raw: Any) -> Any:
 
 
 def repair_storyboard(
-    raw: Any, brief: Brief, *, lo: int, hi: int, target: int, strict: bool = True
+    raw: Any, brief: Brief, count: SceneCount, *, strict: bool = True
 ) -> tuple[list[SceneDraft], list[str]]:
     """Return the repaired scenes and the repairs made; raise ReplyProblem when it cannot be repaired.
 
     `strict` also refuses a count more than one away from `target` (worth one corrective retry).
     """
     repairs: list[str] = []
-    items = _checked_count(parse_scenes(raw), lo=lo, hi=hi, target=target, strict=strict, repairs=repairs)
+    items = _checked_count(parse_scenes(raw), count, strict=strict, repairs=repairs)
     scenes = [_scene_from(item, i + 1, repairs) for i, item in enumerate(items)]
     _fit_durations(scenes, brief.duration, repairs)
     _fix_assets(scenes, brief.assets, repairs)
@@ -81,15 +82,11 @@ def repair_storyboard(
     return scenes, repairs
 
 
-def _checked_count(items: list, *, lo: int, hi: int, target: int, strict: bool, repairs: list[str]) -> list:
-    if len(items) > hi:
-        # The call to action lives in the last scene, so keep it and drop from the middle.
-        repairs.append(f"truncated {len(items)} scenes to {hi}")
-        items = items[: hi - 1] + items[-1:]
-    if len(items) < lo:
-        raise ReplyProblem(f"the storyboard has {len(items)} scenes; it needs {target} (at least {lo})")
-    if strict and abs(len(items) - target) > 1:
-        raise ReplyProblem(f"the storyboard has {len(items)} scenes; it needs {target}")
+def _checked_count(items: list, count: SceneCount, *, strict: bool, repairs: list[str]) -> list:
+    items, repair = count.trimmed(items)
+    repairs += [repair] if repair else []
+    if problem := count.problem(len(items), strict=strict):
+        raise ReplyProblem(problem)
     return items
 
 

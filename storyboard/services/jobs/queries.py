@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from sqlalchemy import select
 
 from storyboard.models import Job, JobEvent, User, db
-from storyboard.services import costs, job_states
-from storyboard.services.scoping import get_owned, owned_query, paginate
+from storyboard.services.core import costs
+from storyboard.services.core.scoping import get_owned, owned_query, paginate
+from storyboard.services.jobs import states
 
 
 def get_job(owner: User, job_id: str) -> Job:
@@ -21,7 +22,7 @@ def list_jobs(owner: User, *, client_id=None, campaign_id=None, status=None, off
         query = query.where(Job.client_id == client_id)
     if campaign_id:
         query = query.where(Job.campaign_id == campaign_id)
-    if statuses := job_states.expand_status_filter(status):
+    if statuses := states.expand_status_filter(status):
         query = query.where(Job.status.in_(statuses))
     return paginate(query, [Job.created_at.desc(), Job.id], offset=offset, limit=limit)
 

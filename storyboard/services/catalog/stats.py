@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import case, func, select
 
 from storyboard.models import Asset, Campaign, Job, User, db
-from storyboard.services.campaigns import get_campaign
-from storyboard.services.clients import get_client
+from storyboard.services.catalog.campaigns import get_campaign
+from storyboard.services.catalog.clients import get_client
 
 
 def _job_numbers(condition) -> dict:

@@ -1,0 +1,86 @@
+"""Delivering a staged webhook: one signed POST per attempt, retried with backoff, resent when its queue job is lost."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import select
+
+from storyboard import errors, queue
+from storyboard.integrations import webhook as http_hook
+from storyboard.models import Job, User, WebhookDelivery, db, utcnow
+from storyboard.services.webhooks.settings import ensure_secret, policy
+from storyboard.services.webhooks.signing import SIGNATURE_HEADER, encode, signature_header
+
+log = logging.getLogger(__name__)
+
+# Seconds before attempt 2, 3, ...; the first attempt runs at once.
+DEFAULT_RETRY_DELAYS = (10, 60, 300, 1800)
+
+
+def _retry_delays() -> tuple[float, ...]:
+    return tuple(current_app.config.get("WEBHOOK_RETRY_DELAYS") or DEFAULT_RETRY_DELAYS)
+
+
+def deliver(delivery_id: str) -> None:
+    """One attempt of a delivery; after a failure the next attempt is enqueued with backoff."""
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None or delivery.status in ("delivered", "failed"):
+        db.session.rollback()
+        return
+    user = db.session.get(User, db.session.get(Job, delivery.job_id).user_id)
+    secret, url, event, body = ensure_secret(user), delivery.url, delivery.event, encode(delivery.payload)
+    # Commit (the secret may be new) so no transaction stays open during the network call.
+    db.session.commit()
+    headers = {SIGNATURE_HEADER: signature_header(secret, body), "X-Storyboard-Event": event}
+    headers["X-Storyboard-Delivery"] = delivery_id
+    code, error, permanent = _attempt(url, body, headers)
+    _record(delivery_id, code, error, permanent)
+
+
+def _attempt(url: str, body: bytes, headers: dict) -> tuple[int | None, str | None, bool]:
+    """(HTTP status, error text, permanent?) of one POST."""
+    try:
+        code = http_hook.post_json(url, body, headers, policy())
+    except errors.Unprocessable as exc:
+        return None, exc.message, True
+    except errors.StoryboardError as exc:
+        return None, exc.message, False
+    return code, (None if 200 <= code < 300 else f"Receiver answered HTTP {code}"), False
+
+
+def _record(delivery_id: str, code: int | None, error: str | None, permanent: bool) -> None:
+    delivery = db.session.get(WebhookDelivery, delivery_id)
+    if delivery is None:
+        return
+    delivery.attempts += 1
+    delivery.last_status_code, delivery.last_error = code, error
+    delays = _retry_delays()
+    if error is None:
+        delivery.status, delivery.delivered_at = "delivered", utcnow()
+    elif permanent or delivery.attempts > len(delays):
+        delivery.status = "failed"
+    else:
+        delivery.status = "retrying"
+    attempts, status = delivery.attempts, delivery.status
+    db.session.commit()
+    if status == "retrying":
+        log.info("webhook delivery %s attempt %s failed (%s); retrying", delivery_id, attempts, error)
+        queue.start("webhook", delivery_id, attempt=attempts + 1, delay=delays[attempts - 1])
+
+
+def resend_lost(min_age_seconds: float = 300) -> int:
+    """Enqueue again deliveries still owed whose queue job is gone (e.g. Redis was down at commit)."""
+    cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+    rows = db.session.execute(
+        select(WebhookDelivery.id, WebhookDelivery.attempts).where(
+            WebhookDelivery.status.in_(("pending", "retrying")), WebhookDelivery.created_at < cutoff
+        )
+    ).all()
+    db.session.rollback()
+    lost = [(i, n) for i, n in rows if not queue.is_alive("webhook", i, attempt=n + 1)]
+    for delivery_id, attempts in lost:
+        queue.start("webhook", delivery_id, attempt=attempts + 1)
+    return len(lost)
