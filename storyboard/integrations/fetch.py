@@ -11,18 +11,14 @@ import threading
 import time
 from contextlib import suppress
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from typing import BinaryIO
 from urllib.parse import urljoin, urlsplit
 
 import requests
 import urllib3
-from requests.structures import CaseInsensitiveDict
-from requests_hardened import Config, HTTPSession
-from requests_hardened.ip_filter import InvalidIPAddress
-from requests_hardened.ip_filter_adapter import IPFilterAdapter
 
 from storyboard import errors
+from storyboard.integrations.http_session import REFUSED, hardened_session, ip_allowed
 
 log = logging.getLogger(__name__)
 
@@ -30,22 +26,6 @@ MAX_URL_LENGTH = 2048
 CHUNK_SIZE = 65536
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 DEFAULT_PORTS = {"http": 80, "https": 443}
-# Ranges that Python's ipaddress does not call private but that still lead inside networks or embed
-# IPv4 addresses (CGNAT, IETF protocol space, 6to4 and its relay, NAT64, SRv6, ORCHIDv2, the 3fff doc range).
-EXTRA_BLOCKED_NETWORKS = tuple(
-    ipaddress.ip_network(net)
-    for net in (
-        "100.64.0.0/10",
-        "192.0.0.0/24",
-        "192.88.99.0/24",
-        "2002::/16",
-        "64:ff9b::/96",
-        "64:ff9b:1::/48",
-        "5f00::/16",
-        "2001:20::/28",
-        "3fff::/20",
-    )
-)
 _LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?")
 # glibc reads these as IPv4 numbers (2130706433, 0x7f000001, 0177.0.0.1, 127.1): only canonical quads pass.
 _NUMERIC_LABEL = re.compile(r"0x[0-9a-f]*|[0-9]+")
@@ -81,18 +61,6 @@ def _timed_out() -> errors.UpstreamTimeout:
 
 def _has_bad_chars(text: str) -> bool:
     return any(ch.isspace() or ord(ch) < 32 or ch in "\x7f\\" for ch in text)
-
-
-def ip_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address, allow_loopback: bool = False) -> bool:
-    """True for a publicly routable unicast address (IPv4-mapped IPv6 is judged as the IPv4 inside)."""
-    if ip.version == 6 and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    if allow_loopback and ip.is_loopback:
-        return True
-    # is_global alone admits multicast, IPv4-compatible IPv6 (::7f00:1) and the old site-local fec0::/10.
-    if not ip.is_global or ip.is_multicast or ip.is_reserved or getattr(ip, "is_site_local", False):
-        return False
-    return not any(ip in net for net in EXTRA_BLOCKED_NETWORKS)
 
 
 def _idna(name: str) -> str:
@@ -185,22 +153,6 @@ class _Watchdog:
                 self._sock.shutdown(socket.SHUT_RDWR)
 
 
-class _PolicyAdapter(IPFilterAdapter):
-    """requests-hardened's resolve-once, pinned-address adapter, with our stricter rule applied to the
-    address it is about to dial (it would admit e.g. IPv4-compatible ::7f00:1 and fec0::/10)."""
-
-    def __init__(self, *, is_https_proto: bool, allow_loopback: bool):
-        super().__init__(is_https_proto=is_https_proto, allow_loopback=allow_loopback)
-        self._loopback_ok = allow_loopback
-
-    def build_connection_pool_key_attributes(self, request, verify, cert=None):
-        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
-        ip = ipaddress.ip_address(host_params["host"].strip("[]"))
-        if not ip_allowed(ip, allow_loopback=self._loopback_ok):
-            raise InvalidIPAddress(ip)
-        return host_params, pool_kwargs
-
-
 class Fetcher:
     """Downloads one URL at a time; safe to share, as each fetch uses its own session."""
 
@@ -237,22 +189,10 @@ class Fetcher:
                 response.close()
 
     def _session(self) -> requests.Session:
-        config = Config(
-            ip_filter_enable=True,
-            ip_filter_allow_loopback_ips=self.policy.allow_private,
-            never_redirect=True,
-            default_timeout=(5, 15),
-            user_agent_override=self.policy.user_agent,
+        # Every request passes its own timeout from the deadline; the default only guards a forgotten one.
+        return hardened_session(
+            allow_loopback=self.policy.allow_private, user_agent=self.policy.user_agent, timeout=(5, 15)
         )
-        session = HTTPSession(config)
-        for scheme in DEFAULT_PORTS:
-            adapter = _PolicyAdapter(is_https_proto=scheme == "https", allow_loopback=self.policy.allow_private)
-            session.mount(f"{scheme}://", adapter)
-        # Environment proxies would route around the IP filter; .netrc would add credentials.
-        session.trust_env = False
-        session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
-        session.headers = CaseInsensitiveDict({"Accept": "*/*", "Accept-Encoding": "identity"})
-        return session
 
     def _follow(self, session: requests.Session, url: str, deadline: float) -> requests.Response:
         """Request `url`, following at most max_redirects redirects, each hop re-checked with the policy."""
@@ -289,7 +229,7 @@ class Fetcher:
             raise _timed_out()
         try:
             return session.get(url, stream=True, allow_redirects=False, timeout=(remaining, remaining))
-        except (InvalidIPAddress, requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema):
+        except REFUSED:
             raise _refused() from None
         except requests.Timeout as exc:
             raise _timed_out() from exc

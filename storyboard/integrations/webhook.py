@@ -7,31 +7,14 @@ from urllib.parse import urlsplit
 
 import requests
 import urllib3
-from requests.structures import CaseInsensitiveDict
-from requests_hardened import Config, HTTPSession
-from requests_hardened.ip_filter import InvalidIPAddress
 
 from storyboard import errors
 from storyboard.integrations.fetch import Fetcher, FetchPolicy
+from storyboard.integrations.http_session import REFUSED, hardened_session
 
 log = logging.getLogger(__name__)
 
 TIMEOUT = (3.0, 10.0)  # connect, read: a receiver should answer at once and work afterwards
-
-
-def _session(policy: FetchPolicy) -> requests.Session:
-    config = Config(
-        ip_filter_enable=True,
-        ip_filter_allow_loopback_ips=policy.allow_private,
-        never_redirect=True,
-        default_timeout=TIMEOUT,
-        user_agent_override=policy.user_agent,
-    )
-    session = HTTPSession(config)
-    # Environment proxies would route around the IP filter; .netrc would add credentials.
-    session.trust_env = False
-    session.headers = CaseInsensitiveDict({"Accept": "*/*", "Accept-Encoding": "identity"})
-    return session
 
 
 def post_json(url: str, body: bytes, headers: dict[str, str], policy: FetchPolicy) -> int:
@@ -43,12 +26,14 @@ def post_json(url: str, body: bytes, headers: dict[str, str], policy: FetchPolic
         Fetcher(policy).check_url(url)
     except errors.Unprocessable:
         raise errors.Unprocessable("Callback URL not allowed") from None
-    with _session(policy) as session:
+    with hardened_session(
+        allow_loopback=policy.allow_private, user_agent=policy.user_agent, timeout=TIMEOUT
+    ) as session:
         try:
             response = session.post(
                 url, data=body, headers={"Content-Type": "application/json", **headers}, allow_redirects=False
             )
-        except (InvalidIPAddress, requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema):
+        except REFUSED:
             raise errors.Unprocessable("Callback URL not allowed") from None
         except requests.Timeout as exc:
             raise errors.UpstreamTimeout("Callback timed out") from exc
