@@ -34,7 +34,8 @@ def sweep() -> dict[str, int]:
     """Settle work nobody will finish (downloads, renders, webhook deliveries); returns what it did."""
     lost = stale_pending_assets()
     for asset_id in lost:
-        ingest.mark_failed(asset_id, errors.UpstreamFailed(ingest.DOWNLOAD_PREFIX + "the download was interrupted"))
+        interrupted = errors.UpstreamFailed("the download was interrupted", doing=ingest.DOWNLOADING)
+        ingest.mark_failed(asset_id, interrupted.with_failure(retryable=True))
     if lost:
         log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
     return {"assets": len(lost), **sweep_stale_renders(), "webhooks": webhooks.resend_lost()}
@@ -87,7 +88,7 @@ def _sweep_render(job_id: str) -> str:
         db.session.rollback()
         hint = "Create the job again from this storyboard; if it repeats, check the render worker."
         message = "Rendering did not finish: the render worker stopped"
-        renders.fail(job_id, errors.UpstreamFailed(message, info={"retryable": True, "hint": hint}))
+        renders.fail(job_id, errors.UpstreamFailed(message, failure=errors.Failure(retryable=True, hint=hint)))
         return "failed"
     events.record(job, "render_requeued", actor=events.SYSTEM, message="Render work was lost; queued again")
     job.updated_at = utcnow()  # the next sweep waits a full period again

@@ -8,7 +8,11 @@ from storyboard.tasks import guarded
 
 CRASHED = errors.StoryboardError(
     "Rendering failed unexpectedly",
-    info={"retryable": True, "hint": "Create the job again from this storyboard; if it repeats, contact support."},
+    failure=errors.Failure(
+        stage="render",
+        retryable=True,
+        hint="Create the job again from this storyboard; if it repeats, contact support.",
+    ),
 )
 
 

@@ -264,8 +264,9 @@ def test_empty_body_is_refused(media_server, local_fetcher):
         local_fetcher.fetch_to(media_server.add("/empty", b""), io.BytesIO())
 
 
-def test_message_takes_the_services_prefix(media_server, local_fetcher):
+def test_message_names_the_operation_the_service_gives_it(media_server, local_fetcher):
     with pytest.raises(errors.UpstreamFailed) as failed:
         local_fetcher.fetch_to(media_server.url("/missing"), io.BytesIO())
-    prefixed = failed.value.with_prefix("Failed to download asset: ")
-    assert (prefixed.message, prefixed.status) == ("Failed to download asset: Download failed: HTTP 404", 502)
+    named = failed.value.during("download asset")
+    assert (named.message, named.status) == ("Failed to download asset: Download failed: HTTP 404", 502)
+    assert named.during("generate scenes").message == named.message  # the innermost operation stays

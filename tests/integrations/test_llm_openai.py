@@ -128,7 +128,7 @@ def test_one_scene_twice_fails_cleanly(server):
     with pytest.raises(errors.UpstreamFailed) as failed:
         write(server)
     assert failed.value.message.startswith("Failed to generate scenes: ")
-    assert failed.value.info["stage"] == "storyboard_llm" and failed.value.info["provider"] == "openai"
+    assert failed.value.failure.stage == "storyboard_llm" and failed.value.failure.provider == "openai"
     assert len(server.requests) == 2
 
 
@@ -179,7 +179,7 @@ def test_rate_limit_after_retries_is_retryable_failure(server):
     with pytest.raises(errors.UpstreamFailed) as failed:
         write(server, AI_MAX_RETRIES="1")
     assert failed.value.message == "AI provider rate limit reached"
-    assert failed.value.info["retryable"] is True and failed.value.info["upstream_status"] == 429
+    assert failed.value.failure.retryable is True and failed.value.failure.upstream_status == 429
 
 
 def test_server_errors_are_retried_by_the_client(server):
@@ -192,7 +192,7 @@ def test_server_errors_beyond_the_retries_fail(server):
     server.fail(500).fail(500)
     with pytest.raises(errors.UpstreamFailed, match=r"AI provider failed \(HTTP 500\)") as failed:
         write(server, AI_MAX_RETRIES="1")
-    assert failed.value.info["retryable"] is True and len(server.requests) == 2
+    assert failed.value.failure.retryable is True and len(server.requests) == 2
 
 
 def test_slow_provider_times_out(server):
@@ -201,7 +201,7 @@ def test_slow_provider_times_out(server):
     with pytest.raises(errors.UpstreamTimeout) as failed:
         write(server, AI_TIMEOUT_SECONDS="0.5", AI_MAX_RETRIES="0")
     assert time.monotonic() - started < 3
-    assert failed.value.message == "AI provider timed out" and failed.value.info["retryable"] is True
+    assert failed.value.message == "AI provider timed out" and failed.value.failure.retryable is True
 
 
 def test_rejected_key_is_reported_without_the_key(server):
@@ -210,9 +210,9 @@ def test_rejected_key_is_reported_without_the_key(server):
     with pytest.raises(errors.UpstreamFailed) as failed:
         write(server)
     assert failed.value.message == "AI provider rejected the API key"
-    assert failed.value.info["hint"] == "check AI_API_KEY" and failed.value.info["retryable"] is False
-    assert KEY not in failed.value.message and KEY not in repr(failed.value.info)
-    assert KEY[:12] not in repr(failed.value.info)
+    assert failed.value.failure.hint == "check AI_API_KEY" and failed.value.failure.retryable is False
+    assert KEY not in failed.value.message and KEY not in repr(failed.value.failure)
+    assert KEY[:12] not in repr(failed.value.failure)
 
 
 @pytest.mark.parametrize("status, code", [(402, None), (429, "insufficient_quota")])
@@ -220,15 +220,15 @@ def test_exhausted_balance_is_reported(server, status, code):
     server.fail(status, error={"message": "You exceeded your current quota", "type": "x", "code": code})
     with pytest.raises(errors.UpstreamFailed, match="AI provider account balance exhausted") as failed:
         write(server, AI_MAX_RETRIES="0")
-    assert failed.value.info["retryable"] is False
+    assert failed.value.failure.retryable is False
 
 
 def test_bad_request_keeps_a_redacted_upstream_message(server):
     server.fail(400, error={"message": f"response_format not supported (key {KEY})", "type": "x"})
     with pytest.raises(errors.UpstreamFailed, match=r"HTTP 400") as failed:
         write(server)
-    assert "response_format not supported" in failed.value.info["upstream_message"]
-    assert KEY not in repr(failed.value.info)
+    assert "response_format not supported" in failed.value.failure.upstream_message
+    assert KEY not in repr(failed.value.failure)
 
 
 def test_unreachable_provider_is_reported():

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
+from storyboard import errors
 from storyboard.integrations.render import frame_size, voice
 from storyboard.integrations.render.runner import probe
 from storyboard.models import Blob, Job, JobEvent, User, db, utcnow
@@ -203,7 +204,12 @@ def test_the_sweeper_fails_a_render_lost_too_often(owner, client, work_dir):
     assert maintenance.sweep_stale_renders()["failed"] == 1
     job = reload_job(job.id)
     assert job.status == "failed" and "worker stopped" in job.error
-    assert job.error_detail == {"stage": "render", "retryable": True, "hint": job.error_detail["hint"]}
+    assert job.error_detail == {
+        **errors.Failure().as_detail(),
+        "stage": "render",
+        "retryable": True,
+        "hint": job.error_detail["hint"],
+    }
 
 
 def test_the_sweeper_leaves_recent_renders_alone(owner, client, work_dir):

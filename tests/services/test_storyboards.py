@@ -87,22 +87,23 @@ def test_an_unexpected_error_fails_the_job_with_a_generic_message(pending, monke
 
 
 def test_an_upstream_error_keeps_its_structured_detail(pending, monkeypatch):
-    info = {
-        "stage": "storyboard_llm",
-        "provider": "openai",
-        "upstream_status": 402,
-        "retryable": False,
-        "hint": "top up the AI provider account",
-    }
+    failure = errors.Failure(
+        stage="storyboard_llm",
+        provider="openai",
+        upstream_status=402,
+        retryable=False,
+        hint="top up the AI provider account",
+    )
 
     def exhausted():
-        raise errors.UpstreamFailed("AI provider account balance exhausted", info=info)
+        raise errors.UpstreamFailed("AI provider account balance exhausted", failure=failure)
 
     monkeypatch.setattr(briefs, "provider", exhausted)
     storyboard_tasks.generate_storyboard(pending)
     job = db.session.get(Job, pending)
     assert job.error == "Failed to generate scenes: AI provider account balance exhausted"
-    assert job.error_detail == info
+    assert job.error_detail == {**failure.as_detail(), "stage": "storyboard_llm", "upstream_status": 402}
+    assert set(job.error_detail) == set(errors.Failure.__dataclass_fields__)  # errorDetail has one shape
     assert allowed_actions(job.status) == []
 
 

@@ -53,5 +53,5 @@ def _or_default(value, default):
 
 
 def _config_error(message: str, provider: str, hint: str) -> errors.UpstreamFailed:
-    info = {"stage": "storyboard_llm", "provider": provider, "upstream_status": None}
-    return errors.UpstreamFailed(message, info={**info, "retryable": False, "hint": hint})
+    failure = errors.Failure(stage="storyboard_llm", provider=provider, retryable=False, hint=hint)
+    return errors.UpstreamFailed(message, failure=failure)

@@ -120,7 +120,7 @@ class OpenAICompatProvider:
     def _mapped(self, exc: openai.OpenAIError) -> errors.StoryboardError:
         """Translate one `openai` exception into our error tree, without any secret in it."""
         if isinstance(exc, openai.APITimeoutError):
-            return errors.UpstreamTimeout("AI provider timed out", info=self._info(None, True, _TIMEOUT_HINT))
+            return errors.UpstreamTimeout("AI provider timed out", failure=self._failure(None, True, _TIMEOUT_HINT))
         if isinstance(exc, openai.APIConnectionError):
             return self._failed("Could not reach the AI provider", None, retryable=True, hint=_REACH_HINT)
         if isinstance(exc, openai.APIStatusError):
@@ -139,18 +139,22 @@ class OpenAICompatProvider:
             return self._failed(f"AI provider failed (HTTP {status})", status, retryable=True, hint=_LATER)
         failure = self._failed(f"AI provider rejected the request (HTTP {status})", status, hint=_MODEL_HINT)
         # The provider's own words help here (unsupported parameter, unknown model); keys are redacted.
-        failure.info["upstream_message"] = _redact(str(exc.message), self._api_key)[:500]
-        return failure
+        return failure.with_failure(upstream_message=_redact(str(exc.message), self._api_key)[:500])
 
     def _failed(
         self, message: str, status: int | None, *, retryable: bool = False, hint: str | None = None
     ) -> errors.UpstreamFailed:
-        return errors.UpstreamFailed(message, info=self._info(status, retryable, hint))
+        return errors.UpstreamFailed(message, failure=self._failure(status, retryable, hint))
 
-    def _info(self, status: int | None, retryable: bool, hint: str | None) -> dict[str, Any]:
-        info = {"stage": "storyboard_llm", "provider": self.name, "model": self.model}
-        info.update(upstream_status=status, retryable=retryable, hint=hint)
-        return info
+    def _failure(self, status: int | None, retryable: bool, hint: str | None) -> errors.Failure:
+        return errors.Failure(
+            stage="storyboard_llm",
+            provider=self.name,
+            model=self.model,
+            upstream_status=status,
+            retryable=retryable,
+            hint=hint,
+        )
 
 
 _TIMEOUT_HINT = "try again, or raise AI_TIMEOUT_SECONDS"

@@ -11,8 +11,6 @@ from storyboard.integrations.llm import AssetBrief
 from storyboard.models import Asset, Job, User, db
 from storyboard.services.assets import ingest, library
 
-DOWNLOAD_FAILED = ingest.DOWNLOAD_PREFIX
-
 
 def check_owned(owner: User, asset_ids: Sequence[str]) -> None:
     """404 "Asset not found: <id>" for the first id that is not the caller's."""
@@ -59,11 +57,11 @@ def ingest_for(job_id: str) -> None:
         raise
 
 
-def _download_failed(asset: Asset) -> errors.UpstreamFailed:
-    reason = asset.error or "download failed"
-    message = reason if reason.startswith(DOWNLOAD_FAILED) else DOWNLOAD_FAILED + reason
-    info = {"retryable": False, "hint": "check the asset URL", **(asset.error_detail or {})}
-    return errors.UpstreamFailed(message, info={**info, "stage": "ingest", "asset_id": asset.id})
+def _download_failed(asset: Asset) -> errors.StoryboardError:
+    """The job fails with its asset's own message (which already says the download failed)."""
+    failure = errors.Failure.from_detail(asset.error_detail)
+    failure = failure.but(stage="ingest", asset_id=asset.id, hint=failure.hint or "check the asset URL")
+    return errors.UpstreamFailed.recorded(asset.error or "Failed to download asset", failure)
 
 
 def _forget(job_id: str, removed: Sequence[str]) -> None:

@@ -25,7 +25,7 @@ from storyboard.services.core.waiting import wait_until
 
 log = logging.getLogger(__name__)
 
-DOWNLOAD_PREFIX = "Failed to download asset: "
+DOWNLOADING = "download asset"  # the operation named in every ingest failure
 
 
 def fetcher() -> Fetcher:
@@ -48,7 +48,7 @@ def create_pending_from_url(owner: User, item: Mapping, *, client_id: str | None
     try:
         fetcher().check_url(url)
     except errors.StoryboardError as exc:
-        raise exc.with_prefix(DOWNLOAD_PREFIX) from None
+        raise exc.during(DOWNLOADING) from None
     asset = Asset(
         user_id=owner.id,
         client_id=client_id,
@@ -86,7 +86,7 @@ def download_asset(asset_id: str) -> Asset | None:
             return _finish_ready(asset_id, info, blob, thumb, size, written)
         except errors.StoryboardError as exc:
             rollback_written(written)
-            return mark_failed(asset_id, exc.with_prefix(DOWNLOAD_PREFIX))
+            return mark_failed(asset_id, exc.during(DOWNLOADING))
 
 
 def _download(url: str, path: str) -> int:
@@ -112,7 +112,7 @@ def mark_failed(asset_id: str, exc: errors.StoryboardError) -> Asset | None:
     if asset is None or asset.status != "pending":
         return asset
     asset.status, asset.error = "failed", exc.message
-    asset.error_detail = {"stage": "ingest", "status": exc.status, **exc.info}
+    asset.error_detail = exc.failure.but(stage="ingest", status=exc.status).as_detail()
     db.session.commit()
     return asset
 
@@ -153,8 +153,8 @@ def _settle(asset: Asset) -> bool:
 
 
 def _error_of(asset: Asset) -> errors.StoryboardError:
-    status = (asset.error_detail or {}).get("status", 502)
-    return errors.for_status(status, asset.error or "Failed to download asset", info=asset.error_detail)
+    failure = errors.Failure.from_detail(asset.error_detail)
+    return errors.error_class(failure.status or 502).recorded(asset.error or "Failed to download asset", failure)
 
 
 def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:

@@ -106,7 +106,7 @@ def _claim(job_id: str) -> RenderInputs | None:
         return None
     inputs, previous = gather(job), job.status
     if not inputs.scenes:
-        fail(job_id, errors.Unprocessable("The storyboard has no scenes", info={"retryable": False}))
+        fail(job_id, errors.Unprocessable("The storyboard has no scenes"))
         return None
     if previous == "rendering":
         # A retry after a lost worker: not a status change, but worth a line in the job's history.
@@ -181,13 +181,9 @@ def fail(job_id: str, exc: errors.StoryboardError) -> None:
     if job is None or job.status not in RENDERABLE:
         db.session.rollback()
         return
-    info = exc.info or {}
     job.error = exc.message
-    job.error_detail = {
-        "stage": "render",
-        "retryable": bool(info.get("retryable", False)),
-        "hint": info.get("hint") or FAIL_HINT,
-    }
+    failure = exc.failure
+    job.error_detail = failure.but(stage=failure.stage or "render", hint=failure.hint or FAIL_HINT).as_detail()
     job.version += 1
     events.change_status(job, "failed", actor=events.SYSTEM, reason=exc.message)
     db.session.commit()

@@ -11,7 +11,6 @@ from storyboard.models import Job, Scene, SceneRevision, User, db
 from storyboard.services.assets import attachments
 from storyboard.services.jobs import events, queries, states
 from storyboard.services.storyboards import briefs, records, writer
-from storyboard.services.storyboards.generate import with_prefix
 
 EDITABLE = "storyboard_review"
 
@@ -78,7 +77,7 @@ def regenerate_scene(owner: User, job_id: str, ref: str, *, feedback=None, const
     try:
         new = writer.rewrite_scene(provider, brief, target, current, feedback=feedback, constraints=constraints)
     except errors.StoryboardError as error:
-        raise with_prefix(error, "Failed to regenerate scene: ") from None
+        raise error.during("regenerate scene") from None
     job, scene = _editable(owner, job_id, scene_id)
     records.claim_version(scene, version)
     records.apply(scene, records.draft_fields(new))

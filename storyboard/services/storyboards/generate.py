@@ -16,9 +16,8 @@ from storyboard.services.jobs import events, queries, states
 from storyboard.services.storyboards import briefs, records, writer
 
 log = logging.getLogger(__name__)
-GENERATE_FAILED = "Failed to generate scenes: "
-REGENERATE_FAILED = "Failed to regenerate scenes: "
-_DETAIL = {"stage": "storyboard", "provider": None, "upstream_status": None, "retryable": False, "hint": None}
+REGENERATING = "regenerate scenes"
+_CRASHED = errors.Failure(stage="storyboard", retryable=True, hint="see the server log; try again")
 
 
 def generate_storyboard(job_id: str) -> None:
@@ -92,22 +91,19 @@ def fail_generation(job_id: str, error: BaseException) -> None:
     job = db.session.get(Job, job_id)
     if job is None or job.status not in WORKING:
         return
-    job.error, job.error_detail = failure_of(error, GENERATE_FAILED)
+    job.error, job.error_detail = failure_of(error, writer.GENERATING)
     events.change_status(job, "failed", actor=events.SYSTEM, reason=job.error)
     job.version += 1
     db.session.commit()
 
 
-def failure_of(error: BaseException, prefix: str) -> tuple[str, dict[str, Any]]:
-    """The public message and the redacted structured detail of a failure."""
+def failure_of(error: BaseException, doing: str) -> tuple[str, dict[str, Any]]:
+    """The public message and the redacted structured detail (errorDetail) of a failure of `doing`."""
     if not isinstance(error, errors.StoryboardError):
         log.error("Storyboard work failed unexpectedly", exc_info=error)
-        return prefix + "internal error", {**_DETAIL, "retryable": True, "hint": "see the server log; try again"}
-    return with_prefix(error, prefix).message, {**_DETAIL, **error.info}
-
-
-def with_prefix(error: errors.StoryboardError, prefix: str) -> errors.StoryboardError:
-    return error if error.message.startswith("Failed to ") else error.with_prefix(prefix)
+        error = errors.StoryboardError("internal error", failure=_CRASHED)
+    error, failure = error.during(doing), error.failure
+    return error.message, failure.but(stage=failure.stage or "storyboard").as_detail()
 
 
 def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: str) -> list[Scene]:
@@ -124,11 +120,16 @@ def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: st
     db.session.close()
     try:
         written = writer.write_storyboard(
-            provider, brief, **briefs.scene_bounds(), feedback=feedback, current=current, keep_count=len(scenes)
+            provider,
+            brief,
+            **briefs.scene_bounds(),
+            feedback=feedback,
+            current=current,
+            keep_count=len(scenes),
+            doing=REGENERATING,
         )
     except errors.StoryboardError as error:
-        message = error.message.removeprefix(GENERATE_FAILED)
-        raise with_prefix(type(error)(message, info=error.info), REGENERATE_FAILED) from None
+        raise error.during(REGENERATING) from None
     kind = "rejected" if action == "reject_storyboard" else "regenerated"
     return _replace_all(job_id, seen, written.scenes, events.ai_actor(provider.name), feedback, kind)
 

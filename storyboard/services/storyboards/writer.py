@@ -14,6 +14,8 @@ from storyboard.services.storyboards import rules
 
 log = logging.getLogger(__name__)
 ATTEMPTS = 2  # the first answer plus one corrective retry (contract 6.4)
+GENERATING = "generate scenes"
+_BROKE_RULES = "the AI reply broke the storyboard rules twice; try again or use a stronger AI_MODEL"
 
 
 @dataclass
@@ -34,10 +36,12 @@ def write_storyboard(
     feedback: str | None = None,
     current: Sequence[SceneDraft] = (),
     keep_count: int | None = None,
+    doing: str = GENERATING,
 ) -> Written:
     """Scenes for the brief and the repairs made; keep_count rewrites with exactly that many scenes.
 
-    Raises errors.UpstreamFailed/UpstreamTimeout on failure."""
+    Raises errors.UpstreamFailed/UpstreamTimeout: the provider's own errors as they are (the caller names
+    the operation), a reply that broke the rules twice as a failure of `doing`."""
     count = SceneCount.for_brief(brief.duration, lo, hi, keep=keep_count)
 
     def ask(correction: str | None) -> Any:
@@ -48,7 +52,7 @@ def write_storyboard(
     def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
         return rules.repair_storyboard(raw, brief, count, strict=not last)
 
-    return _with_one_retry(provider, ask, repair, "Failed to generate scenes")
+    return _with_one_retry(provider, ask, repair, doing)
 
 
 def rewrite_scene(
@@ -73,7 +77,7 @@ def rewrite_scene(
         new, repairs = rules.repair_scene(raw, brief, scene, others, constraints=constraints)
         return [new], repairs
 
-    return _with_one_retry(provider, ask, repair, "Failed to regenerate scene").scenes[0]
+    return _with_one_retry(provider, ask, repair, "regenerate scene").scenes[0]
 
 
 def _neighbours(scene: SceneDraft, others: Sequence[SceneDraft]) -> list[SceneDraft]:
@@ -88,9 +92,9 @@ def _with_one_retry(
     provider: LLMProvider,
     ask: Callable[[str | None], Any],
     repair: Callable[[Any, bool], tuple[list[SceneDraft], list[str]]],
-    failure: str,
+    doing: str,
 ) -> Written:
-    """Ask, repair; on an unrepairable reply ask once more with what was wrong, then fail cleanly."""
+    """Ask, repair; on an unrepairable reply ask once more with what was wrong, then fail as `doing`."""
     correction = None
     for attempt in range(1, ATTEMPTS + 1):
         raw = ask(correction)
@@ -103,16 +107,12 @@ def _with_one_retry(
         if repairs:
             log.info("%s reply repaired: %s", provider.name, "; ".join(repairs))
         return Written(scenes, repairs, attempt)
-    raise errors.UpstreamFailed(f"{failure}: {correction}", info=_info(provider))
-
-
-def _info(provider: LLMProvider) -> dict[str, Any]:
-    return {
-        "stage": "storyboard_llm",
-        "provider": provider.name,
-        "model": provider.model,
-        "upstream_status": None,
-        "retryable": True,
-        "attempts": ATTEMPTS,
-        "hint": "the AI reply broke the storyboard rules twice; try again or use a stronger AI_MODEL",
-    }
+    failure = errors.Failure(
+        stage="storyboard_llm",
+        provider=provider.name,
+        model=provider.model,
+        retryable=True,
+        attempts=ATTEMPTS,
+        hint=_BROKE_RULES,
+    )
+    raise errors.UpstreamFailed(correction, doing=doing, failure=failure)
