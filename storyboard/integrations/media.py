@@ -5,17 +5,14 @@ from __future__ import annotations
 import codecs
 import io
 import logging
-import os
-import re
 import subprocess
 from dataclasses import dataclass
-from functools import cache
 
 import filetype
-import imageio_ffmpeg
 from PIL import Image
 
 from storyboard import errors
+from storyboard.integrations import ffmpeg
 
 log = logging.getLogger(__name__)
 
@@ -82,19 +79,6 @@ _WITHOUT_VIDEO = {
     "avi": _Kind("audio", "audio/x-msvideo", ""),
 }
 _DEMUXERS = {"mp4": "mov", "mov": "mov", "webm": "matroska", "mkv": "matroska", "avi": "avi"}
-
-_DURATION = re.compile(r"Duration: (\d+):(\d{2}):(\d{2}(?:\.\d+)?)")
-_STREAM = re.compile(r"^\s*Stream #0:\d+\S*: (Video|Audio): (.*)$", re.MULTILINE)
-# Codec tags such as "0x31637661" must not read as a size, hence the non-zero first digit and the look-behind.
-_SIZE = re.compile(r"(?<!\w)([1-9]\d{0,4})x([1-9]\d{0,4})\b")
-
-
-@dataclass(frozen=True)
-class _Probe:
-    duration: float | None
-    size: tuple[int, int] | None
-    has_video: bool
-    has_audio: bool
 
 
 def inspect_file(path: str, declared_type: str) -> MediaInfo:
@@ -204,7 +188,7 @@ def _inspect_av(path: str, kind: _Kind, declared_type: str) -> MediaInfo:
     return MediaInfo("audio", kind.mime, kind.format, None, None, probe.duration)
 
 
-def _classify(kind: _Kind, probe: _Probe) -> _Kind:
+def _classify(kind: _Kind, probe: ffmpeg.Probe) -> _Kind:
     if kind.asset_type == "video" and not probe.has_video:
         return _WITHOUT_VIDEO[kind.format]
     if kind.asset_type == "audio" and probe.has_video:
@@ -212,39 +196,12 @@ def _classify(kind: _Kind, probe: _Probe) -> _Kind:
     return kind
 
 
-@cache
-def ffmpeg_exe() -> str:
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def _ffmpeg_input(path: str, demuxer: str) -> list[str]:
-    # Forcing the demuxer and allowing only the file protocol keeps playlists and references inside a file
-    # from making ffmpeg open URLs or other local files.
-    return ["-protocol_whitelist", "file", "-f", demuxer, "-i", "file:" + os.path.abspath(path)]
-
-
-def _probe(path: str, demuxer: str) -> _Probe:
-    """Run `ffmpeg -i` (no ffprobe ships with imageio-ffmpeg) and read the stream lines from stderr."""
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", *_ffmpeg_input(path, demuxer)]
+def _probe(path: str, demuxer: str) -> ffmpeg.Probe:
     try:
-        done = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_SECONDS)
+        return ffmpeg.probe(path, demuxer, timeout=PROBE_TIMEOUT_SECONDS)
     except subprocess.TimeoutExpired:
         log.warning("ffmpeg probe timed out for %s", path)
-        return _Probe(None, None, False, False)
-    return _parse_probe(done.stderr.decode("utf-8", errors="replace"))
-
-
-def _parse_probe(stderr: str) -> _Probe:
-    duration = _DURATION.search(stderr)
-    seconds = None
-    if duration:
-        hours, minutes, secs = duration.groups()
-        seconds = int(hours) * 3600 + int(minutes) * 60 + float(secs)
-    # Cover art in MP3/M4A shows up as a video stream marked "(attached pic)"; it is not a video track.
-    videos = [desc for kind, desc in _STREAM.findall(stderr) if kind == "Video" and "(attached pic)" not in desc]
-    has_audio = any(kind == "Audio" for kind, _ in _STREAM.findall(stderr))
-    size = next((tuple(map(int, m.groups())) for d in videos if (m := _SIZE.search(d))), None)
-    return _Probe(seconds, size, bool(videos), has_audio)
+        return ffmpeg.Probe(None, None, False, False)
 
 
 def make_thumbnail(path: str, info: MediaInfo) -> bytes | None:
@@ -286,17 +243,9 @@ def _flatten(img: Image.Image) -> Image.Image:
 def _video_thumbnail(path: str, info: MediaInfo) -> bytes | None:
     # The frame at 1 s skips fade-ins; a shorter clip uses its first frame.
     for seek in [1.0, 0.0] if (info.duration or 0) > 1.0 else [0.0]:
-        frame = _grab_frame(path, info.format, seek)
+        frame = ffmpeg.grab_frame(
+            path, seek, demuxer=_DEMUXERS[info.format], timeout=PROBE_TIMEOUT_SECONDS, fit=THUMBNAIL_SIDE * 2
+        )
         if frame:
             return _image_thumbnail(io.BytesIO(frame))
     return None
-
-
-def _grab_frame(path: str, fmt: str, seek: float) -> bytes:
-    """One frame as PNG bytes, scaled near thumbnail size by ffmpeg so little data crosses the pipe."""
-    scale = f"scale={THUMBNAIL_SIDE * 2}:{THUMBNAIL_SIDE * 2}:force_original_aspect_ratio=decrease"
-    cmd = [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-nostdin", "-ss", f"{seek:.3f}"]
-    cmd += [*_ffmpeg_input(path, _DEMUXERS[fmt]), "-frames:v", "1", "-vf", scale]
-    cmd += ["-f", "image2pipe", "-c:v", "png", "pipe:1"]
-    done = subprocess.run(cmd, capture_output=True, stdin=subprocess.DEVNULL, timeout=PROBE_TIMEOUT_SECONDS)
-    return done.stdout if done.returncode == 0 else b""

@@ -319,7 +319,7 @@ def test_broken_media_fails_with_a_safe_message(media, tmp_path):
         render(media, tmp_path, scenes=scenes)
     assert caught.value.message.startswith("Rendering failed: ")
     assert "garbage" not in caught.value.message and "/" not in caught.value.message
-    assert caught.value.info["stage"] == "render" and caught.value.info["retryable"] is False
+    assert caught.value.failure.stage == "render" and caught.value.failure.retryable is False
     assert not (tmp_path / "out" / "video.mp4").exists()
 
 

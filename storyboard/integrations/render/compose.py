@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import overlays, runner, voice
+from .clips import Visual, blend_args, pan_size, scene_args, split_frames
 from .runner import RenderCancelled
-from .scenes import Visual, blend_args, pan_size, scene_args, split_frames
 from .spec import RenderResult, RenderScene, RenderSpec, ScenePlan, frame_size, plan_timeline
 
 log = logging.getLogger(__name__)

@@ -8,35 +8,27 @@ import subprocess
 
 from PIL import Image, UnidentifiedImageError
 
-from .runner import failure, ffmpeg_exe, probe
+from storyboard import errors
+from storyboard.integrations import ffmpeg
+
+from .runner import PROBE_TIMEOUT_SECONDS, failure, probe, unavailable
 
 log = logging.getLogger(__name__)
 
 
 def _grab(video_path: str, seconds: float) -> bytes:
-    cmd = [
-        ffmpeg_exe(),
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-ss",
-        f"{seconds:.3f}",
-        "-i",
-        video_path,
-        "-frames:v",
-        "1",
-        "-f",
-        "image2pipe",
-        "-c:v",
-        "png",
-        "pipe:1",
-    ]
     try:
-        return subprocess.run(cmd, capture_output=True, timeout=60, check=True).stdout
+        # render_video writes MP4, which the mov demuxer reads.
+        png = ffmpeg.grab_frame(video_path, seconds, demuxer="mov", timeout=PROBE_TIMEOUT_SECONDS)
+    except errors.UpstreamFailed as exc:
+        raise unavailable(exc) from exc
     except (OSError, subprocess.SubprocessError) as exc:
-        log.error("poster frame of %s failed: %s", video_path, getattr(exc, "stderr", b"")[-2000:])
+        log.error("poster frame of %s failed: %r", video_path, exc)
         raise failure("no frame could be read from the video") from exc
+    if png is None:
+        log.error("poster frame of %s failed: ffmpeg exited with an error", video_path)
+        raise failure("no frame could be read from the video")
+    return png
 
 
 def poster_frame(video_path: str, max_side: int = 640) -> bytes:

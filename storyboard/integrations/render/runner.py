@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import subprocess
 import time
 from collections.abc import Callable
@@ -12,11 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storyboard import errors
+from storyboard.integrations import ffmpeg
 
 log = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1
 STEP_TIMEOUT_SECONDS = 900
+PROBE_TIMEOUT_SECONDS = 60  # also a poster frame grab
 _HINT = "Check that every scene's media file is a readable image or video, then render again."
 _REASONS = (
     ("No space left", "out of disk space"),
@@ -35,18 +36,20 @@ class RenderCancelled(Exception):
 def failure(reason: str, hint: str = _HINT) -> errors.UpstreamFailed:
     """The one shape every render failure takes: a short safe reason, details only in the log."""
     return errors.UpstreamFailed(
-        f"Rendering failed: {reason}", info={"stage": "render", "retryable": False, "hint": hint}
+        f"Rendering failed: {reason}", failure=errors.Failure(stage="render", retryable=False, hint=hint)
     )
+
+
+def unavailable(exc: errors.UpstreamFailed) -> errors.UpstreamFailed:
+    """ffmpeg.executable()'s "no binary" error as a render failure."""
+    return failure(exc.message, ffmpeg.INSTALL_HINT)
 
 
 def ffmpeg_exe() -> str:
     try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
-    except (ImportError, RuntimeError) as exc:
-        log.error("ffmpeg binary not found: %s", exc)
-        raise failure("the video encoder is not available", "Install ffmpeg on the worker.") from exc
+        return ffmpeg.executable()
+    except errors.UpstreamFailed as exc:
+        raise unavailable(exc) from exc
 
 
 def _reason(stderr: str) -> str:
@@ -101,25 +104,19 @@ class Probe:
     has_audio: bool
 
 
-_DURATION = re.compile(r"Duration: (\d+):(\d\d):(\d\d(?:\.\d+)?)")
-_VIDEO_SIZE = re.compile(r"Stream #.*Video: .*?, (\d{2,5})x(\d{2,5})")
-
-
 def probe(path: str) -> Probe:
-    """Duration, size and audio presence from `ffmpeg -i` (there is no ffprobe to rely on)."""
+    """Duration, size (0x0 without video) and audio presence; a render failure when the file will not do."""
     if not os.path.isfile(path):
         raise failure("a media file is missing")
-    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", path]
     try:
-        out = subprocess.run(cmd, capture_output=True, timeout=60, check=False).stderr.decode("utf-8", "replace")
+        facts = ffmpeg.probe(path, timeout=PROBE_TIMEOUT_SECONDS)
+    except errors.UpstreamFailed as exc:
+        raise unavailable(exc) from exc
     except (OSError, subprocess.TimeoutExpired) as exc:
         log.error("probing %s failed: %s", path, exc)
         raise failure("a media file could not be read") from exc
-    duration, size = _DURATION.search(out), _VIDEO_SIZE.search(out)
-    if not duration:
-        log.error("no duration in probe of %s: %s", path, out[-2000:])
+    if facts.duration is None:
+        log.error("no duration in probe of %s", path)
         raise failure("a media file could not be decoded")
-    h, m, s = duration.groups()
-    seconds = int(h) * 3600 + int(m) * 60 + float(s)
-    w, ht = (int(size.group(1)), int(size.group(2))) if size else (0, 0)
-    return Probe(seconds, w, ht, "Audio:" in out)
+    width, height = facts.size or (0, 0)
+    return Probe(facts.duration, width, height, facts.has_audio)
