@@ -19,6 +19,7 @@ from storyboard import errors, queue
 from storyboard.models import RENDERABLE, Asset, Job, JobEvent, db, utcnow
 from storyboard.services import webhooks
 from storyboard.services.assets import ingest
+from storyboard.services.core.transactions import abandon, end_read
 from storyboard.services.jobs import events
 from storyboard.services.rendering import run as renders
 
@@ -62,7 +63,7 @@ def sweep_stale_renders(stale_seconds: float | None = None) -> dict[str, int]:
     cutoff = utcnow() - timedelta(seconds=seconds)
     query = select(Job.id).where(Job.status.in_(RENDERABLE), Job.updated_at < cutoff)
     job_ids = list(db.session.scalars(query))
-    db.session.rollback()
+    end_read()
     counts = {"requeued": 0, "failed": 0, "live": 0}
     for job_id in job_ids:
         counts[_sweep_render(job_id)] += 1
@@ -82,10 +83,10 @@ def _sweep_render(job_id: str) -> str:
         return "live"
     job = db.session.get(Job, job_id)
     if job is None or job.status not in RENDERABLE:
-        db.session.rollback()
+        abandon()
         return "live"
     if _requeues(job_id) >= MAX_REQUEUES:
-        db.session.rollback()
+        abandon()
         hint = "Create the job again from this storyboard; if it repeats, check the render worker."
         message = "Rendering did not finish: the render worker stopped"
         renders.fail(job_id, errors.UpstreamFailed(message, failure=errors.Failure(retryable=True, hint=hint)))

@@ -16,11 +16,11 @@ from storyboard.services.assets.library import (
     apply_media,
     check_references,
     delete_assets,
-    rollback_written,
     scratch_dir,
     store_file,
 )
 from storyboard.services.core import idempotency
+from storyboard.services.core.transactions import UnitOfWork, abandon, end_read, unit_of_work
 from storyboard.services.core.waiting import wait_until
 
 log = logging.getLogger(__name__)
@@ -76,16 +76,14 @@ def download_asset(asset_id: str) -> Asset | None:
     if asset is None or asset.status != "pending":
         return asset
     url, declared = asset.source_url, asset.type
-    # Close the transaction before the long network call: no DB session is held while downloading.
-    db.session.commit()
-    written: list[str] = []
+    end_read()  # no transaction stays open during the download
     with scratch_dir() as folder:
+        path = os.path.join(folder, "download")
         try:
-            size = _download(url, os.path.join(folder, "download"))
-            info, blob, thumb, written = store_file(os.path.join(folder, "download"), declared)
-            return _finish_ready(asset_id, info, blob, thumb, size, written)
+            size = _download(url, path)
+            with unit_of_work() as work:
+                return _finish_ready(asset_id, *store_file(path, declared, work), size, work)
         except errors.StoryboardError as exc:
-            rollback_written(written)
             return mark_failed(asset_id, exc.during(DOWNLOADING))
 
 
@@ -94,20 +92,19 @@ def _download(url: str, path: str) -> int:
         return fetcher().fetch_to(url, out).size
 
 
-def _finish_ready(asset_id, info, blob, thumb, size, written) -> Asset | None:
+def _finish_ready(asset_id, info, blob, thumb, size, work: UnitOfWork) -> Asset | None:
     asset = db.session.get(Asset, asset_id)
     if asset is None or asset.status != "pending":
         # Deleted or finished elsewhere while we downloaded: keep nothing of this run.
-        rollback_written(written)
+        work.cancel()
         return asset
     apply_media(asset, info, blob, thumb, size)
-    db.session.commit()
     return asset
 
 
 def mark_failed(asset_id: str, exc: errors.StoryboardError) -> Asset | None:
     """Record why an ingest failed (status, public message, and the HTTP status it maps to)."""
-    db.session.rollback()
+    abandon()  # whatever the failed attempt left in the session
     asset = db.session.get(Asset, asset_id)
     if asset is None or asset.status != "pending":
         return asset

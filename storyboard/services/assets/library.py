@@ -18,6 +18,7 @@ from storyboard.services.catalog.campaigns import campaign_of_client, get_campai
 from storyboard.services.catalog.clients import get_client
 from storyboard.services.core import blobs
 from storyboard.services.core.scoping import get_owned, owned_query, paginate
+from storyboard.services.core.transactions import UnitOfWork, unit_of_work
 from storyboard.storage import get_store
 
 COPY_CHUNK = 1024 * 1024
@@ -77,19 +78,19 @@ def check_references(owner: User, client_id: str | None, campaign_id: str | None
 # --- storing bytes -----------------------------------------------------------------------------------
 
 
-def store_file(path: str, declared_type: str) -> tuple[MediaInfo, Blob, Blob | None, list[str]]:
-    """Inspect and store a local file and its thumbnail; returns the shas written for this call."""
+def store_file(path: str, declared_type: str, work: UnitOfWork) -> tuple[MediaInfo, Blob, Blob | None]:
+    """Inspect and store a local file and its thumbnail as part of `work` (no bytes stay if it fails)."""
     info = inspect_file(path, declared_type)
     thumb_bytes = make_thumbnail(path, info)
-    store, written = get_store(), []
+    store = get_store()
     with open(path, "rb") as fh:
-        blob, created = store.put_stream(fh, info.mime)
-    written += [blob.sha256] if created else []
+        blob, _ = store.put_stream(fh, info.mime)
+    work.discard_blob_on_failure(blob.sha256)
     thumb = None
     if thumb_bytes:
-        thumb, created = store.put_bytes(thumb_bytes, "image/jpeg")
-        written += [thumb.sha256] if created else []
-    return info, blob, thumb, written
+        thumb, _ = store.put_bytes(thumb_bytes, "image/jpeg")
+        work.discard_blob_on_failure(thumb.sha256)
+    return info, blob, thumb
 
 
 def apply_media(asset: Asset, info: MediaInfo, blob: Blob, thumb: Blob | None, size: int) -> None:
@@ -98,13 +99,6 @@ def apply_media(asset: Asset, info: MediaInfo, blob: Blob, thumb: Blob | None, s
     asset.size, asset.blob_id = size, blob.id
     asset.thumbnail_blob_id = thumb.id if thumb else None
     asset.status, asset.error, asset.error_detail = "ready", None, None
-
-
-def rollback_written(written: list[str]) -> None:
-    db.session.rollback()
-    store = get_store()
-    for sha in written:
-        store.discard_uncommitted(sha)
 
 
 # --- uploads -------------------------------------------------------------------------------------------
@@ -125,25 +119,19 @@ def upload_asset(owner: User, stream: BinaryIO, filename: str, data: dict) -> As
     """Store an uploaded file as a ready asset; on any failure nothing (row or blob) is kept."""
     client_id, campaign_id = check_references(owner, data.get("client_id"), data.get("campaign_id"))
     cap = current_app.config["MAX_ASSET_DOWNLOAD_SIZE_MB"] * 1024 * 1024
-    written: list[str] = []
-    with scratch_dir() as folder:
+    with scratch_dir() as folder, unit_of_work() as work:
         path, size = _save_upload(stream, folder, cap)
-        try:
-            info, blob, thumb, written = store_file(path, data.get("type") or _guess_type(path))
-            asset = Asset(
-                user_id=owner.id,
-                client_id=client_id,
-                campaign_id=campaign_id,
-                name=data.get("name") or filename or "upload",
-                tags=data.get("tags") or [],
-                type="document",
-            )
-            apply_media(asset, info, blob, thumb, size)
-            db.session.add(asset)
-            db.session.commit()
-        except Exception:
-            rollback_written(written)
-            raise
+        info, blob, thumb = store_file(path, data.get("type") or _guess_type(path), work)
+        asset = Asset(
+            user_id=owner.id,
+            client_id=client_id,
+            campaign_id=campaign_id,
+            name=data.get("name") or filename or "upload",
+            tags=data.get("tags") or [],
+            type="document",
+        )
+        apply_media(asset, info, blob, thumb, size)
+        db.session.add(asset)
     return asset
 
 

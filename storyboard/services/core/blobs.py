@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from sqlalchemy import exists, or_, select, union
 
 from storyboard.models import Asset, Blob, Job, db
+from storyboard.services.core.transactions import end_read
 from storyboard.storage import get_store
 
 log = logging.getLogger(__name__)
@@ -69,8 +70,8 @@ def read_range(blob: Blob, start: int, end: int):
 
 
 def detached(*rows):
-    """Detach loaded rows and end the transaction, so a long download holds no database lock or snapshot."""
+    """Keep loaded rows readable and end the transaction, so a long download holds no lock or snapshot."""
     for row in rows:
         db.session.expunge(row)
-    db.session.commit()
+    end_read()
     return rows

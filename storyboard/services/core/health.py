@@ -7,6 +7,7 @@ import logging
 from sqlalchemy import text
 
 from storyboard.models import db
+from storyboard.services.core.transactions import abandon
 
 log = logging.getLogger(__name__)
 
@@ -26,5 +27,5 @@ def _check(probe) -> str:
         return "ok"
     except Exception:  # any failure means "not ready"; the reason goes to the log only
         log.warning("readiness check failed", exc_info=True)
-        db.session.rollback()
+        abandon()
         return "unavailable"

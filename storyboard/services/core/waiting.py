@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from storyboard.models import db
+from storyboard.services.core.transactions import end_read
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1
@@ -18,9 +18,9 @@ def wait_until(load: Callable[[], T], done: Callable[[T], bool], timeout: float)
     while True:
         # A fresh transaction per look sees what the worker committed; none is held while sleeping, so the
         # worker is never kept waiting for a lock (SQLite has one lock for the whole file).
-        db.session.rollback()
+        end_read()
         row = load()
         if done(row) or time.monotonic() >= deadline:
             return row
-        db.session.rollback()
+        end_read()
         time.sleep(POLL_SECONDS)

@@ -12,6 +12,7 @@ from storyboard.services import webhooks
 from storyboard.services.assets import attachments
 from storyboard.services.catalog import campaigns, clients
 from storyboard.services.core import costs, idempotency, waiting
+from storyboard.services.core.transactions import unit_of_work
 from storyboard.services.jobs import events, queries
 
 SCOPE = "jobs.create"
@@ -36,16 +37,12 @@ def _insert(owner: User, brief: Mapping, key: str | None) -> str:
         webhooks.validate_callback_url(brief["callback_url"])
     client = clients.get_client(owner, context["client_id"])
     campaign = campaigns.campaign_of_client(owner, context.get("campaign_id"), client.id)
-    try:
+    with unit_of_work():  # no job and no pending asset survives a failed create
         items = brief["creative"].get("assets") or []
         campaign_id = campaign.id if campaign else None
         asset_ids = attachments.attach(owner, items, client_id=client.id, campaign_id=campaign_id)
         job_id = _add_job(owner, brief, client, campaign, asset_ids)
         idempotency.remember(owner, SCOPE, key, brief, job_id)
-        db.session.commit()
-    except Exception:
-        db.session.rollback()  # no job and no pending asset survives a failed create
-        raise
     queue.start("storyboard", job_id)
     return job_id
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from storyboard.integrations.render import RenderCancelled, RenderMedia, RenderScene, RenderSpec
 from storyboard.models import Asset, Blob, Client, Job, db
+from storyboard.services.core.transactions import end_read
 from storyboard.storage import get_store
 
 VISUAL_TYPES = ("image", "video")
@@ -120,7 +121,7 @@ def materialise(inputs: RenderInputs, folder: Path, should_cancel: Callable[[], 
             for chunk in store.open_range(blob):
                 out.write(chunk)
         paths[ref.asset_id] = str(path)
-    db.session.rollback()  # end the read transaction before the long render
+    end_read()  # before the long render
     return [_scene(s, paths) for s in inputs.scenes]
 
 

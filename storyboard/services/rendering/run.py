@@ -17,8 +17,9 @@ from sqlalchemy import select, update
 
 from storyboard import errors
 from storyboard.integrations.render import RenderCancelled, RenderResult, poster_frame, render_video
-from storyboard.models import RENDERABLE, Job, db, utcnow
+from storyboard.models import RENDERABLE, Blob, Job, db, utcnow
 from storyboard.services.core import costs
+from storyboard.services.core.transactions import UnitOfWork, abandon, end_read, unit_of_work
 from storyboard.services.jobs import events
 from storyboard.services.rendering.inputs import RenderInputs, gather, materialise
 from storyboard.storage import get_store
@@ -52,7 +53,7 @@ class CancelCheck:
         if not self.stopped and time.monotonic() - self.last >= self.every:
             self.last = time.monotonic()
             status = db.session.scalar(select(Job.status).where(Job.id == self.job_id))
-            db.session.rollback()
+            end_read()
             self.stopped = status != "rendering"
         return self.stopped
 
@@ -88,7 +89,7 @@ def render_job(job_id: str) -> None:
     except errors.StoryboardError as exc:
         fail(job_id, exc)
     finally:
-        db.session.rollback()
+        abandon()  # whatever happened, no transaction stays open
         shutil.rmtree(workdir, ignore_errors=True)
 
 
@@ -102,7 +103,7 @@ def _claim(job_id: str) -> RenderInputs | None:
     job = db.session.get(Job, job_id)
     if job is None or job.status not in RENDERABLE:
         log.info("render of job %s skipped: status %s", job_id, job.status if job else "missing")
-        db.session.rollback()
+        abandon()
         return None
     inputs, previous = gather(job), job.status
     if not inputs.scenes:
@@ -146,11 +147,23 @@ def _render_and_store(inputs: RenderInputs, workdir: Path) -> None:
 
 
 def _finish(inputs: RenderInputs, out: Path, poster: bytes, result: RenderResult) -> None:
+    """Store the video and poster and complete the job in one unit of work (no blob stays if it fails)."""
+    with unit_of_work() as work:
+        video, thumb = _store_outputs(out, poster, work)
+        _complete(inputs, video, thumb, result)
+
+
+def _store_outputs(out: Path, poster: bytes, work: UnitOfWork) -> tuple[Blob, Blob]:
     store = get_store()
     with open(out, "rb") as stream:
         video, _ = store.put_stream(stream, "video/mp4")
+    work.discard_blob_on_failure(video.sha256)
     thumb, _ = store.put_bytes(poster, "image/jpeg")
-    shas = (video.sha256, thumb.sha256)
+    work.discard_blob_on_failure(thumb.sha256)
+    return video, thumb
+
+
+def _complete(inputs: RenderInputs, video: Blob, thumb: Blob, result: RenderResult) -> None:
     total, now = len(inputs.scenes), utcnow()
     values = dict(
         status="completed",
@@ -164,22 +177,17 @@ def _finish(inputs: RenderInputs, out: Path, poster: bytes, result: RenderResult
     )
     done = db.session.execute(update(Job).where(Job.id == inputs.job_id, Job.status == "rendering").values(**values))
     if done.rowcount != 1:
-        # Cancelled (or finished by a duplicate run) while storing: leave no blob behind.
-        db.session.rollback()
-        for sha in shas:
-            store.discard_uncommitted(sha)
-        raise RenderCancelled("store")
+        raise RenderCancelled("store")  # cancelled (or finished by a duplicate run) while storing
     job = db.session.get(Job, inputs.job_id)
     events.status_changed(job, "rendering", "completed", actor=events.SYSTEM, reason="Video rendering complete")
-    db.session.commit()
 
 
 def fail(job_id: str, exc: errors.StoryboardError) -> None:
     """Mark a job that is still in_progress/rendering as failed, with an actionable error; commits."""
-    db.session.rollback()
+    abandon()  # whatever the failed attempt left in the session
     job = db.session.get(Job, job_id)
     if job is None or job.status not in RENDERABLE:
-        db.session.rollback()
+        abandon()
         return
     job.error = exc.message
     failure = exc.failure

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from storyboard import errors
 from storyboard.models import Job, Scene, SceneRevision, User, db
 from storyboard.services.assets import attachments
+from storyboard.services.core.transactions import release_for_long_call
 from storyboard.services.jobs import events, queries, states
 from storyboard.services.storyboards import briefs, records, writer
 
@@ -72,8 +73,7 @@ def regenerate_scene(owner: User, job_id: str, ref: str, *, feedback=None, const
     brief, provider = briefs.brief_for(job), briefs.provider()
     current = [records.to_draft(s) for s in records.scenes_of(job)]
     target = records.to_draft(scene)
-    # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
-    db.session.close()
+    release_for_long_call()
     try:
         new = writer.rewrite_scene(provider, brief, target, current, feedback=feedback, constraints=constraints)
     except errors.StoryboardError as error:

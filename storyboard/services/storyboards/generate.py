@@ -12,6 +12,7 @@ from storyboard import errors
 from storyboard.integrations.llm import SceneDraft
 from storyboard.models import WORKING, Job, Scene, User, db, new_id
 from storyboard.services.assets import attachments
+from storyboard.services.core.transactions import abandon, release_for_long_call
 from storyboard.services.jobs import events, queries, states
 from storyboard.services.storyboards import briefs, records, writer
 
@@ -30,7 +31,7 @@ def generate_storyboard(job_id: str) -> None:
     brief, provider = briefs.brief_for(job), briefs.provider()
     job.progress = {**(job.progress or {}), "percent": 30, "message": f"Writing the storyboard ({provider.name})"}
     db.session.commit()
-    db.session.close()  # hold no connection while the LLM thinks
+    release_for_long_call()
     written = writer.write_storyboard(provider, brief, **briefs.scene_bounds())
     _store_first(job_id, generation, written, provider.name)
 
@@ -39,14 +40,14 @@ def _claim(job_id: str) -> int | None:
     """Take the job for this run (a later duplicate run takes it over); None when there is nothing to do."""
     job = db.session.get(Job, job_id)
     if job is None or job.status not in WORKING:
-        db.session.rollback()
+        abandon()
         return None
     generation = job.generation + 1
     claimed = db.session.execute(
         update(Job).where(Job.id == job_id, Job.generation == job.generation).values(generation=generation)
     )
     if claimed.rowcount != 1:
-        db.session.rollback()
+        abandon()
         return None
     if job.status == "pending":
         events.change_status(
@@ -59,7 +60,7 @@ def _claim(job_id: str) -> int | None:
 def _store_first(job_id: str, generation: int, written: writer.Written, provider_name: str) -> None:
     job = _locked(job_id)
     if job.generation != generation or job.status != "storyboard_processing":
-        db.session.rollback()  # cancelled, or a newer run owns the job now
+        abandon()  # cancelled, or a newer run owns the job now
         log.info("Storyboard of job %s discarded (status %s, run %s)", job_id, job.status, generation)
         return
     actor = events.ai_actor(provider_name)
@@ -87,7 +88,7 @@ def _store_first(job_id: str, generation: int, written: writer.Written, provider
 
 def fail_generation(job_id: str, error: BaseException) -> None:
     """End a job whose storyboard could not be written: `failed`, with `error` and a structured `errorDetail`."""
-    db.session.rollback()
+    abandon()
     job = db.session.get(Job, job_id)
     if job is None or job.status not in WORKING:
         return
@@ -116,8 +117,7 @@ def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: st
     brief = briefs.brief_for(job, duration=round(sum(s.duration for s in scenes), 1))
     provider = briefs.provider()
     current, seen = [records.to_draft(s) for s in scenes], records.versions(scenes)
-    # Hold no connection while the LLM thinks; close() keeps the loaded objects usable (commit would expire them).
-    db.session.close()
+    release_for_long_call()
     try:
         written = writer.write_storyboard(
             provider,
@@ -138,7 +138,7 @@ def _replace_all(job_id: str, seen: dict, drafts: Sequence[SceneDraft], actor: s
     job = _locked(job_id)
     scenes = records.scenes_of(job)
     if job.status != "storyboard_review" or set(records.versions(scenes)) != set(seen):
-        db.session.rollback()
+        abandon()
         raise errors.Conflict("The storyboard changed while it was being rewritten; reload and try again")
     # Ascending old numbers are compacted to 1..N in order, so each new number is free when it is taken.
     for index, (scene, draft) in enumerate(zip(scenes, drafts, strict=True)):

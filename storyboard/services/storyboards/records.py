@@ -10,6 +10,7 @@ from sqlalchemy import func, select, update
 from storyboard import errors
 from storyboard.integrations.llm import SceneDraft
 from storyboard.models import Job, Scene, SceneRevision, db
+from storyboard.services.core.transactions import abandon
 from storyboard.services.storyboards.rules import VOICE_OVER_WARNING, voice_over_warning
 
 # Scene attribute ↔ contract key, for snapshots and edits.
@@ -114,7 +115,7 @@ def claim_version(scene: Scene, expected: int | None) -> None:
         update(Scene).where(Scene.id == scene.id, Scene.version == expected).values(version=expected + 1)
     )
     if result.rowcount != 1:
-        db.session.rollback()
+        abandon()
         raise errors.Conflict(
             f"Scene {number} was changed by someone else (you sent version {expected}); reload and retry"
         )

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from storyboard import errors, queue
 from storyboard.integrations import webhook as http_hook
 from storyboard.models import Job, User, WebhookDelivery, db, utcnow
+from storyboard.services.core.transactions import abandon, end_read
 from storyboard.services.webhooks.settings import ensure_secret, policy
 from storyboard.services.webhooks.signing import SIGNATURE_HEADER, encode, signature_header
 
@@ -28,7 +29,7 @@ def deliver(delivery_id: str) -> None:
     """One attempt of a delivery; after a failure the next attempt is enqueued with backoff."""
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.status in ("delivered", "failed"):
-        db.session.rollback()
+        abandon()
         return
     user = db.session.get(User, db.session.get(Job, delivery.job_id).user_id)
     secret, url, event, body = ensure_secret(user), delivery.url, delivery.event, encode(delivery.payload)
@@ -79,7 +80,7 @@ def resend_lost(min_age_seconds: float = 300) -> int:
             WebhookDelivery.status.in_(("pending", "retrying")), WebhookDelivery.created_at < cutoff
         )
     ).all()
-    db.session.rollback()
+    end_read()
     lost = [(i, n) for i, n in rows if not queue.is_alive("webhook", i, attempt=n + 1)]
     for delivery_id, attempts in lost:
         queue.start("webhook", delivery_id, attempt=attempts + 1)
