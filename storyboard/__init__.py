@@ -15,7 +15,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
 
     import config as settings
     from storyboard import cli
-    from storyboard.api import auth, register
+    from storyboard.api import principal, register
     from storyboard.api.base import Api
     from storyboard.models import db
     from storyboard.services import webhooks
@@ -40,7 +40,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     def _start():
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
 
-    app.before_request(auth.authenticate)
+    app.before_request(principal.authenticate)
 
     @app.after_request
     def _tag(response):

@@ -16,12 +16,11 @@ keys_cli = AppGroup("keys", help="Manage API keys.")
 @click.argument("username")
 @click.option("--password", default=None, help="Password for /api/auth/login (optional).")
 @click.option("--email", default=None)
-@click.option("--admin", is_flag=True)
-def create_user(username, password, email, admin):
+def create_user(username, password, email):
     """Create a user."""
     from storyboard.services import accounts
 
-    user = accounts.create_user(username, password=password, email=email, is_admin=admin)
+    user = accounts.create_user(username, password=password, email=email)
     click.echo(f"Created user {user.username} ({user.id})")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 def register(api) -> None:
     from storyboard.api.assets.routes import blp as assets_blp
-    from storyboard.api.auth_routes import blp as auth_blp
+    from storyboard.api.auth.routes import blp as auth_blp
     from storyboard.api.campaigns.routes import blp as campaigns_blp
     from storyboard.api.clients.routes import blp as clients_blp
     from storyboard.api.health import bp as health_bp

@@ -104,3 +104,20 @@ def serve_blob(blob, filename: str, modified: datetime | None, read_range: Calla
     """`blob_response` for a stored blob row; `read_range(blob, start, end)` yields its bytes."""
     chunks = lambda start, end: read_range(blob, start, end)  # noqa: E731
     return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, filename, modified, chunks))
+
+
+BINARY = {"type": "string", "format": "binary"}
+
+
+def binary_doc(content_type: str, description: str) -> dict:
+    """The OpenAPI doc of a binary route (`@blp.doc(**binary_doc(...))`): 200/206 bytes of `content_type`,
+    304 and 416 without a body. Binary routes return a Response, so no response schema applies."""
+    content = {content_type: {"schema": BINARY}}
+    return {
+        "responses": {
+            "200": {"description": description, "content": content},
+            "206": {"description": "Partial content (a single Range)", "content": content},
+            "304": {"description": "Not modified"},
+            "416": {"description": "Range not satisfiable"},
+        }
+    }

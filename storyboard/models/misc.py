@@ -19,7 +19,6 @@ class IdempotencyKey(IdMixin, db.Model):
     key: Mapped[str] = mapped_column(String(200))
     request_hash: Mapped[str] = mapped_column(String(64))
     resource_id: Mapped[str | None] = mapped_column(String(36))
-    response: Mapped[dict | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

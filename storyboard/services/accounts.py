@@ -20,14 +20,13 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_user(username: str, password: str | None = None, email: str | None = None, is_admin: bool = False) -> User:
+def create_user(username: str, password: str | None = None, email: str | None = None) -> User:
     """Create a user; Conflict when the username is taken."""
     if db.session.scalar(select(User).where(User.username == username)):
         raise errors.Conflict(f"User '{username}' already exists")
     user = User(
         username=username,
         email=email,
-        is_admin=is_admin,
         password_hash=generate_password_hash(password) if password else None,
     )
     db.session.add(user)

@@ -7,8 +7,6 @@ from flask import current_app
 from storyboard import errors
 from storyboard.storage.base import BlobStore
 
-STORES = {"filesystem", "postgres"}
-
 
 def get_store() -> BlobStore:
     """The app's configured store (one instance per app)."""
@@ -34,4 +32,4 @@ def _build(config) -> BlobStore:
     raise errors.StoryboardError(f"Unknown BLOB_STORAGE_TYPE '{kind}'")
 
 
-__all__ = ["BlobStore", "get_store", "STORES"]
+__all__ = ["BlobStore", "get_store"]

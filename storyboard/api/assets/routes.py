@@ -14,28 +14,15 @@ from storyboard.api.assets.schemas import (
     FromUrlSchema,
     UploadFormSchema,
 )
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.fields import MessageSchema
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
-from storyboard.api.streaming import safe_filename, serve_blob
+from storyboard.api.principal import principal
+from storyboard.api.streaming import binary_doc, safe_filename, serve_blob
 from storyboard.services import assets, core
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v3/assets", description="Media assets")
 _MISSING_FILE = {"loc": ["form", "file"], "msg": "Missing data for required field.", "type": "value_error"}
-BINARY = {"type": "string", "format": "binary"}
-
-
-def binary_responses(blp_, description: str):
-    """Document a binary route: 200/206 bytes of any type, 304 and 416 without a body."""
-
-    def decorate(func):
-        func = blp_.response(200, BINARY, content_type="*/*", description=description)(func)
-        func = blp_.alt_response(206, schema=BINARY, content_type="*/*", description="Partial content")(func)
-        func = blp_.alt_response(304, description="Not modified")(func)
-        return blp_.alt_response(416, description="Range not satisfiable")(func)
-
-    return decorate
 
 
 @blp.route("")
@@ -102,7 +89,7 @@ def _serve(asset_id: str, thumbnail: bool):
 
 @blp.route("/<asset_id>/data")
 class AssetData(MethodView):
-    @binary_responses(blp, "The asset's bytes (Range supported)")
+    @blp.doc(**binary_doc("*/*", "The asset's bytes (Range supported)"))
     def get(self, asset_id):
         """Stream the asset's bytes (GET and HEAD; single Range; ETag)."""
         return _serve(asset_id, thumbnail=False)
@@ -110,7 +97,7 @@ class AssetData(MethodView):
 
 @blp.route("/<asset_id>/thumbnail")
 class AssetThumbnail(MethodView):
-    @binary_responses(blp, "JPEG thumbnail, max side 128 px")
+    @blp.doc(**binary_doc("image/jpeg", "JPEG thumbnail, max side 128 px"))
     def get(self, asset_id):
         """Stream the asset's JPEG thumbnail."""
         return _serve(asset_id, thumbnail=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.clients.schemas import (
     ClientCreateSchema,
@@ -14,6 +13,7 @@ from storyboard.api.clients.schemas import (
     ClientUpdateSchema,
 )
 from storyboard.api.fields import MessageSchema
+from storyboard.api.principal import principal
 from storyboard.services import catalog
 
 blp = Blueprint("clients", __name__, url_prefix="/api/v3/clients", description="Clients of the agency")

@@ -9,7 +9,6 @@ from flask import current_app
 from flask.views import MethodView
 
 from storyboard import errors
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.jobs.schemas import (
     CostEstimateSchema,
@@ -24,6 +23,7 @@ from storyboard.api.jobs.schemas import (
     JobSchema,
 )
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
+from storyboard.api.principal import principal
 from storyboard.services import actions, jobs
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v3/jobs", description="Video jobs")

@@ -6,9 +6,9 @@ from flask import request
 from flask.views import MethodView
 
 from storyboard import errors
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint
 from storyboard.api.fields import MessageSchema
+from storyboard.api.principal import principal
 from storyboard.api.scenes.schemas import (
     SceneListSchema,
     SceneRegenerateSchema,

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint
-from storyboard.api.streaming import serve_blob
-from storyboard.api.videos.schemas import binary_doc
+from storyboard.api.principal import principal
+from storyboard.api.streaming import binary_doc, serve_blob
 from storyboard.services import core, rendering
 
 blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rendered videos")

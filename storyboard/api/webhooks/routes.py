@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from storyboard.api.auth import principal
 from storyboard.api.base import Blueprint
+from storyboard.api.principal import principal
 from storyboard.api.webhooks.schemas import WebhookSchema, WebhookUpdateSchema
 from storyboard.services import webhooks
 

@@ -2,52 +2,28 @@
 
 from __future__ import annotations
 
-import marshmallow as ma
-from flask import current_app, jsonify, make_response
+from flask import after_this_request, current_app
 from flask.views import MethodView
-from marshmallow import validate
 
-from storyboard.api.auth import principal
-from storyboard.api.base import Blueprint, Schema
-from storyboard.api.fields import IsoDateTime, MessageSchema, name_field
+from storyboard.api.auth.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema, LoginSchema, TokenSchema
+from storyboard.api.base import Blueprint
+from storyboard.api.fields import MessageSchema
+from storyboard.api.principal import principal
 from storyboard.services import accounts
 
 blp = Blueprint("auth", __name__, url_prefix="/api/auth", description="Login and API keys")
 
 
-class LoginSchema(Schema):
-    username = ma.fields.String(required=True, validate=validate.Length(min=1, max=80))
-    password = ma.fields.String(required=True, validate=validate.Length(min=1, max=200))
+def _on_response(change) -> None:
+    """Apply `change` to this request's response (the blueprint still builds the envelope)."""
+
+    @after_this_request
+    def _apply(response):
+        change(response)
+        return response
 
 
-class TokenSchema(Schema):
-    access_token = ma.fields.String()
-    token_type = ma.fields.String()
-    expires_in = ma.fields.Integer()
-    message = ma.fields.String()
-    username = ma.fields.String()
-
-
-class ApiKeyCreateSchema(Schema):
-    name = name_field(max_length=100, required=True)
-    expires_days = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=3650))
-
-
-class ApiKeySchema(Schema):
-    id = ma.fields.String()
-    name = ma.fields.String()
-    prefix = ma.fields.String()
-    is_active = ma.fields.Boolean()
-    created_at = IsoDateTime()
-    last_used = IsoDateTime(allow_none=True)
-    expires_at = IsoDateTime(allow_none=True)
-
-
-class ApiKeyCreatedSchema(ApiKeySchema):
-    api_key = ma.fields.String()
-
-
-def _cookie_kwargs() -> dict:
+def _cookie() -> dict:
     return {
         "httponly": True,
         "samesite": "Lax",
@@ -64,16 +40,14 @@ class Login(MethodView):
         """Log in with username and password; the token comes in the body and as a cookie."""
         minutes = current_app.config["ACCESS_TOKEN_EXPIRE_MINUTES"]
         user, token = accounts.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
-        body = {
+        _on_response(lambda response: response.set_cookie("access_token", token, max_age=minutes * 60, **_cookie()))
+        return {
             "access_token": token,
             "token_type": "bearer",
             "expires_in": minutes * 60,
             "message": "Login successful",
             "username": user.username,
         }
-        response = make_response(jsonify(blp._prepare_response_content(TokenSchema().dump(body))))
-        response.set_cookie("access_token", token, max_age=minutes * 60, **_cookie_kwargs())
-        return response
 
 
 @blp.route("/logout")
@@ -81,9 +55,8 @@ class Logout(MethodView):
     @blp.response(200, MessageSchema)
     def post(self):
         """Clear the login cookie."""
-        response = make_response(jsonify(blp._prepare_response_content({"message": "Logout successful"})))
-        response.delete_cookie("access_token", **_cookie_kwargs())
-        return response
+        _on_response(lambda response: response.delete_cookie("access_token", **_cookie()))
+        return {"message": "Logout successful"}
 
 
 @blp.route("/api-keys")

@@ -1,0 +1,1 @@
+"""/api/auth: login, logout and API keys."""
