@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from storyboard.models import Blob, User, db
-from storyboard.queue import job_state
+from storyboard.queue import WORK, job_state
 from tests.conftest import postgres_answers
 from tests.support import factories
 from tests.support.envelope import assert_ok
@@ -87,7 +87,7 @@ def test_cancel_mid_render_on_a_worker_leaves_no_video_and_no_temp_files(
     _watch(api, job_id, lambda j: j["status"] == "rendering" and j["progress"]["percent"] >= 33, 120)
     assert_ok(api.post(f"/api/v3/jobs/{job_id}/actions", json={"action": "cancel"}))
     with rq_app.app_context():
-        wait_for(lambda: job_state(f"render-{job_id}") == "finished", 60)
+        wait_for(lambda: job_state(WORK["render"].job_id(job_id)) == "finished", 60)
     job = _job(api, job_id)
     assert job["status"] == "cancelled" and job["videoUrl"] is None
     assert _blob_rows(rq_app) == blobs
