@@ -61,6 +61,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "RQ_QUEUE_PREFIX": e("RQ_QUEUE_PREFIX", ""),
         "CORS_ORIGINS": _list(e("CORS_ORIGINS", DEFAULT_CORS)),
         "ACCESS_TOKEN_EXPIRE_MINUTES": int(e("ACCESS_TOKEN_EXPIRE_MINUTES", "7200")),
+        # werkzeug's method string; stored hashes name their own method, so changing it never breaks a login.
+        "PASSWORD_HASH_METHOD": e("PASSWORD_HASH_METHOD") or "scrypt",
         "LOG_LEVEL": e("LOG_LEVEL", "INFO"),
         # Blobs
         "BLOB_STORAGE_TYPE": e("BLOB_STORAGE_TYPE", "filesystem"),

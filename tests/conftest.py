@@ -18,6 +18,8 @@ PG_ADMIN_URL = (
     os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Cheap scrypt parameters: a full-strength hash per test user costs far more than most tests.
+TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
 
 def postgres_answers() -> str | None:
@@ -82,6 +84,7 @@ def settings_for(backend: Backend, blob_dir: str, **overrides) -> dict:
     settings = {
         "ENVIRONMENT": "testing",
         "SECRET_KEY": "test-secret-0123456789abcdef0123456789abcdef",
+        "PASSWORD_HASH_METHOD": TEST_PASSWORD_HASH_METHOD,
         "SQLALCHEMY_DATABASE_URI": backend.database_url,
         "BLOB_STORAGE_TYPE": backend.blob_storage,
         "BLOB_STORAGE_DIR": blob_dir,

@@ -7,6 +7,7 @@ import secrets
 from datetime import UTC, datetime, timedelta
 
 import jwt
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -20,6 +21,11 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _hash_password(password: str) -> str:
+    # The method is configurable so tests can use cheap parameters; check_password_hash reads it from the hash.
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
 def create_user(username: str, password: str | None = None, email: str | None = None) -> User:
     """Create a user; Conflict when the username is taken."""
     if db.session.scalar(select(User).where(User.username == username)):
@@ -27,7 +33,7 @@ def create_user(username: str, password: str | None = None, email: str | None = 
     user = User(
         username=username,
         email=email,
-        password_hash=generate_password_hash(password) if password else None,
+        password_hash=_hash_password(password) if password else None,
     )
     db.session.add(user)
     db.session.commit()
@@ -108,7 +114,7 @@ def login(username: str, password: str, secret: str, minutes: int) -> tuple[User
 
 
 def set_password(user: User, password: str) -> None:
-    user.password_hash = generate_password_hash(password)
+    user.password_hash = _hash_password(password)
     db.session.commit()
 
 

@@ -86,3 +86,19 @@ def test_health_probes(app):
     assert client.get("/healthz").get_json() == {"status": "ok"}
     ready = client.get("/readyz")
     assert ready.status_code == 200 and ready.get_json()["checks"]["database"] == "ok"
+
+
+def test_new_passwords_use_the_configured_method_and_full_strength_hashes_still_verify(app, api):
+    from werkzeug.security import generate_password_hash
+
+    from storyboard.models import User, db
+
+    with app.app_context():
+        user = db.session.get(User, api.user.id)
+        assert user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"] + "$")
+        # A hash made with werkzeug's default (what production stores) names its own parameters.
+        user.password_hash = generate_password_hash("correct horse")
+        db.session.commit()
+        assert not user.password_hash.startswith(app.config["PASSWORD_HASH_METHOD"])
+    assert_ok(login(api))
+    assert_error(login(api, "wrong"), 401, "Incorrect username or password")

@@ -21,6 +21,7 @@ def worker_env(app, **extra) -> dict[str, str]:
         {
             "ENVIRONMENT": "testing",
             "SECRET_KEY": cfg["SECRET_KEY"],
+            "PASSWORD_HASH_METHOD": cfg["PASSWORD_HASH_METHOD"],
             "DATABASE_URL": cfg["SQLALCHEMY_DATABASE_URI"],
             "REDIS_URL": cfg["REDIS_URL"],
             "RQ_QUEUE_PREFIX": cfg["RQ_QUEUE_PREFIX"],
