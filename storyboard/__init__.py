@@ -6,6 +6,9 @@ import logging
 import uuid
 from collections.abc import Mapping
 
+# Requests whose transactions only read: DEFERRED on SQLite, so they never wait for a writer.
+READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
 
 def create_app(config: Mapping | None = None, env: Mapping | None = None):
     """Build the Flask app from `env` (default: the process environment), with `config` on top."""
@@ -19,6 +22,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     from storyboard.api.base import Api
     from storyboard.models import db
     from storyboard.services import webhooks
+    from storyboard.services.core import transactions
 
     app = Flask(__name__)
     values = settings.load_config(env)
@@ -38,7 +42,15 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
 
     @app.before_request
     def _start():
+        # First of all hooks: authentication already reads. GET and HEAD read only (see transactions.py).
+        g.transaction_mode = transactions.set_read_only(request.method in READ_ONLY_METHODS)
         g.request_id = request.headers.get("X-Request-ID", "")[:64] or uuid.uuid4().hex
+
+    @app.teardown_request
+    def _end(_error):
+        token = g.pop("transaction_mode", None)
+        if token is not None:
+            transactions.reset_mode(token)
 
     app.before_request(principal.authenticate)
 
@@ -82,6 +94,8 @@ def _setup_logging(app) -> None:
 def _setup_database(app, db) -> None:
     from sqlalchemy import event
 
+    from storyboard.services.core import transactions
+
     uri = app.config["SQLALCHEMY_DATABASE_URI"]
     if uri.startswith("sqlite"):
         app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30}}
@@ -89,20 +103,16 @@ def _setup_database(app, db) -> None:
     if uri.startswith("sqlite"):
         with app.app_context():
             event.listen(db.engine, "connect", _sqlite_pragmas)
-            event.listen(db.engine, "begin", _sqlite_begin)
-
-
-def _sqlite_begin(connection) -> None:
-    # IMMEDIATE takes the write lock up front: two deferred transactions that both read and then write
-    # would otherwise deadlock, and SQLite answers that with "database is locked" at once, busy_timeout or not.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # DEFERRED for read-only work, IMMEDIATE for the rest; a write in a read-only one is refused.
+            event.listen(db.engine, "begin", transactions.sqlite_begin)
+            event.listen(db.engine, "before_cursor_execute", transactions.guard_sqlite_write)
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # pysqlite's own transaction handling lets a SAVEPOINT commit on release; SQLAlchemy emits BEGIN instead
-    # (see _sqlite_begin), so nested transactions roll back with their parent as they do on Postgres.
+    # (see transactions.sqlite_begin), so nested transactions roll back with their parent as they do on Postgres.
     dbapi_connection.isolation_level = None
-    # Foreign keys make cascades real; WAL lets background threads read while a request writes.
+    # Foreign keys make cascades real; WAL lets readers read a snapshot while one connection writes.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")

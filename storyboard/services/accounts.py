@@ -8,13 +8,16 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storyboard import errors
 from storyboard.models import ApiKey, User, db, utcnow
+from storyboard.services.core.transactions import write_if_free
 
 KEY_PREFIX = "sk_"
+# How stale an API key's last_used may get before a request records it again.
+TOUCH_EVERY = timedelta(minutes=1)
 
 
 def _digest(key: str) -> str:
@@ -77,11 +80,17 @@ def user_for_api_key(plain: str) -> User | None:
         return None
     user = db.session.get(User, key.user_id)
     _check_active(user)
-    # Touch last_used at most once a minute so reads stay cheap.
-    if key.last_used is None or utcnow() - key.last_used > timedelta(minutes=1):
-        key.last_used = utcnow()
-        db.session.commit()
+    if key.last_used is None or utcnow() - key.last_used > TOUCH_EVERY:
+        _touch(key.id)
     return user
+
+
+def _touch(key_id: str) -> None:
+    """Record the key's use, at most once a minute so reads stay cheap. Bookkeeping a GET can do without: on
+    SQLite it is skipped while another connection writes (a later request records it), so a read never waits
+    for the write lock or fails for it. Revocation does not depend on it: every request reads is_active."""
+    now = utcnow()
+    write_if_free(lambda: db.session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used=now)))
 
 
 def issue_token(user: User, secret: str, minutes: int) -> str:
