@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 
-from rq import Worker
+from rq.worker import BaseWorker, SimpleWorker, WorkerStatus
 
 from storyboard.models import db
 from storyboard.queue import queue_name, redis_connection
@@ -13,16 +14,45 @@ from storyboard.services import maintenance
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
+# How often a running job's heartbeat is renewed; a killed worker's job is abandoned after this plus 60 s.
+HEARTBEAT_SECONDS = 10
 
 
-class AppWorker(Worker):
-    """Disposes pooled connections in the forked work horse (a socket must never cross a fork), and sweeps."""
+class AppWorker(SimpleWorker):
+    """Runs each job in the worker process itself, and sweeps.
 
-    def perform_job(self, job, queue):
-        db.engine.dispose(close=False)
-        return super().perform_job(job, queue)
+    RQ's default worker forks a work horse per job: about 0.3 s each, and the fork loses the connection pool
+    and SQLAlchemy's compiled-statement caches. Without the horse, nobody renews a long job's heartbeat, so a
+    thread does it, with the forking worker's short TTL: the job of a worker killed with -9 is still found
+    abandoned and retried within a minute or two. Job timeouts still apply (SIGALRM in the main thread).
+    """
 
     _last_sweep = 0.0
+
+    def execute_job(self, job, queue):
+        self.prepare_execution(job)
+        stop = threading.Event()
+        beat = threading.Thread(target=self._keep_alive, args=(job, stop), name="rq-heartbeat", daemon=True)
+        beat.start()
+        try:
+            self.perform_job(job, queue)
+        finally:
+            stop.set()
+            beat.join()
+            # Each job starts with a fresh session; no transaction outlives the job.
+            db.session.remove()
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job) -> int:
+        # SimpleWorker's TTL is the whole job timeout plus 60 s; the renewing thread allows the short one.
+        return BaseWorker.get_heartbeat_ttl(self, job)
+
+    def _keep_alive(self, job, stop: threading.Event) -> None:
+        while not stop.wait(self.job_monitoring_interval):
+            try:
+                self.maintain_heartbeats(job)
+            except Exception:  # a missed beat is retried; the job itself must go on
+                log.warning("heartbeat of job %s failed", job.id, exc_info=True)
 
     def run_maintenance_tasks(self):
         super().run_maintenance_tasks()
@@ -41,5 +71,11 @@ class AppWorker(Worker):
 def run(app, queues: list[str], *, burst: bool = False) -> None:
     # A short worker TTL makes abandoned jobs of a killed worker come back in about a minute.
     names = [queue_name(app, q) for q in queues]
-    w = AppWorker(names, connection=redis_connection(app), worker_ttl=30, maintenance_interval=5)
+    w = AppWorker(
+        names,
+        connection=redis_connection(app),
+        worker_ttl=30,
+        maintenance_interval=5,
+        job_monitoring_interval=HEARTBEAT_SECONDS,
+    )
     w.work(burst=burst, with_scheduler=True)
