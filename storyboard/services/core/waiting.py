@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from storyboard.services.core.transactions import end_read
+from storyboard.services.core.transactions import end_read, read_only
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1
@@ -16,11 +16,13 @@ def wait_until(load: Callable[[], T], done: Callable[[T], bool], timeout: float)
     """Reload with `load()` until `done(row)` or `timeout` seconds passed; return the last row."""
     deadline = time.monotonic() + max(0.0, timeout)
     while True:
-        # A fresh transaction per look sees what the worker committed; none is held while sleeping, so the
-        # worker is never kept waiting for a lock (SQLite has one lock for the whole file).
+        # A fresh read-only transaction per look sees what the worker committed and never takes SQLite's write
+        # lock; it ends before the sleep and before returning, so the caller's next transaction may write.
         end_read()
-        row = load()
-        if done(row) or time.monotonic() >= deadline:
+        with read_only():
+            row = load()
+            finished = done(row) or time.monotonic() >= deadline
+            end_read()
+        if finished:
             return row
-        end_read()
         time.sleep(POLL_SECONDS)
