@@ -25,6 +25,7 @@ from storyboard.api.jobs.schemas import (
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
 from storyboard.api.principal import principal
 from storyboard.services import actions, jobs
+from storyboard.wire.jobs import job_json
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v3/jobs", description="Video jobs")
 
@@ -36,7 +37,7 @@ def failed_job_as_data() -> Iterator[None]:
         yield
     except errors.StoryboardError as error:
         if error.data is not None and not isinstance(error.data, dict | list):
-            error.data = JobSchema().dump(error.data)
+            error.data = job_json(error.data)
         raise
 
 

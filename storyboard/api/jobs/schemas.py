@@ -22,6 +22,7 @@ from storyboard.wire.jobs import (  # noqa: F401  (the API's names for the share
     JobSchema,
     ProgressSchema,
     VideoSpecsSchema,
+    dump_job_item,
 )
 
 
@@ -39,6 +40,8 @@ class CostEstimateSchema(Schema):
 class JobListItemSchema(JobSchema):
     class Meta(Schema.Meta):
         exclude = ("scenes",)
+
+    dump_one = staticmethod(dump_job_item)
 
 
 class JobListArgsSchema(ListArgsSchema):
