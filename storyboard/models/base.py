@@ -28,7 +28,8 @@ def iso_z(value: datetime | None) -> str | None:
     if value is None:
         return None
     value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    # isoformat is about twice as fast as strftime; [:-6] drops its "+00:00".
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def new_id() -> str:
