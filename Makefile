@@ -1,4 +1,5 @@
-# Two commands: `make run` (serve locally on SQLite + a blob folder) and `make test` (the whole suite).
+# Two commands: `make run` (serve locally on SQLite + a blob folder) and `make test` (the whole suite);
+# `make test-fast` is the quick subset while editing.
 VENV    := .venv
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
@@ -6,7 +7,7 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test serve worker migrate lint bench services venv clean
+.PHONY: run test test-fast serve worker migrate lint bench services venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -36,6 +37,11 @@ test: venv services
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The quick loop: SQLite only, nothing marked slow (media encoding, real workers), no Postgres or Redis.
+test-fast: venv
+	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
+	TEST_BACKENDS=sqlite $(PY) -m pytest -m "not slow and not postgres and not redis" $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py

@@ -18,6 +18,10 @@ PG_ADMIN_URL = (
     os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL") or "postgresql://postgres@127.0.0.1:5432/test"
 )
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Which databases the `backend` fixture runs every test on (`make test-fast` sets TEST_BACKENDS=sqlite).
+BACKENDS = [name.strip() for name in os.environ.get("TEST_BACKENDS", "sqlite,postgres").split(",") if name.strip()]
+if not BACKENDS or set(BACKENDS) - {"sqlite", "postgres"}:
+    raise ValueError(f"TEST_BACKENDS must name sqlite and/or postgres, not {os.environ.get('TEST_BACKENDS')!r}")
 # Cheap scrypt parameters: a full-strength hash per test user costs far more than most tests.
 TEST_PASSWORD_HASH_METHOD = "scrypt:1024:8:1"
 
@@ -56,7 +60,7 @@ class Backend:
     blob_storage: str
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+@pytest.fixture(scope="session", params=BACKENDS)
 def backend(request, tmp_path_factory):
     if request.param == "sqlite":
         path = tmp_path_factory.mktemp("sqlite") / "test.db"
