@@ -74,11 +74,17 @@ def revoke_api_key(owner: User, key_id: str) -> None:
 
 
 def user_for_api_key(plain: str) -> User | None:
-    """One indexed lookup by digest; expired, revoked keys and inactive users do not authenticate."""
-    key = db.session.scalar(select(ApiKey).where(ApiKey.digest == _digest(plain), ApiKey.is_active.is_(True)))
-    if key is None or (key.expires_at and key.expires_at < utcnow()):
+    """One indexed lookup by digest, with its user in the same query; expired, revoked keys and inactive users
+    do not authenticate."""
+    query = (
+        select(ApiKey, User)
+        .join(User, User.id == ApiKey.user_id)
+        .where(ApiKey.digest == _digest(plain), ApiKey.is_active.is_(True))
+    )
+    row = db.session.execute(query).first()
+    if row is None or (row.ApiKey.expires_at and row.ApiKey.expires_at < utcnow()):
         return None
-    user = db.session.get(User, key.user_id)
+    key, user = row.ApiKey, row.User
     _check_active(user)
     if key.last_used is None or utcnow() - key.last_used > TOUCH_EVERY:
         _touch(key.id)
