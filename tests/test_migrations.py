@@ -16,7 +16,7 @@ def test_migrations_match_the_models(app):
     assert diff == []
 
 
-def test_blob_column_is_stored_external_on_postgres(app):
+def test_blob_chunk_column_is_stored_external_on_postgres(app):
     from sqlalchemy import text
 
     from storyboard.models import db
@@ -25,6 +25,9 @@ def test_blob_column_is_stored_external_on_postgres(app):
         if db.engine.dialect.name != "postgresql":
             pytest.skip("storage modes are a Postgres feature")
         storage = db.session.scalar(
-            text("SELECT attstorage FROM pg_attribute WHERE attrelid = 'asset_blobs'::regclass AND attname = 'data'")
+            text(
+                "SELECT attstorage FROM pg_attribute"
+                " WHERE attrelid = 'asset_blob_chunks'::regclass AND attname = 'data'"
+            )
         )
     assert storage == "e"

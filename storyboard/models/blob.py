@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, LargeBinary, String
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String
+from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import IdMixin, db, utcnow
 
@@ -16,6 +16,23 @@ class Blob(IdMixin, db.Model):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(100))
-    # Only the postgres store fills this column; it is never loaded with the row.
-    data: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class BlobChunk(db.Model):
+    """One fixed-size slice of a blob's bytes (`storage.postgres.CHUNK_BYTES`; the last one may be shorter).
+
+    Only the postgres store fills this table (the filesystem store keeps files). The chunks of a blob are
+    written before its row in the same transaction, hence the deferred foreign key; deleting the row deletes
+    them. The column is STORAGE EXTERNAL on Postgres (media does not compress).
+    """
+
+    __tablename__ = "asset_blob_chunks"
+
+    blob_id: Mapped[str] = mapped_column(
+        String(36),
+        ForeignKey("asset_blobs.id", ondelete="CASCADE", deferrable=True, initially="DEFERRED"),
+        primary_key=True,
+    )
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

@@ -3,62 +3,63 @@
 from __future__ import annotations
 
 import hashlib
+import io
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from storyboard.models import Blob, db
+from storyboard.models.base import new_id
 
 CHUNK = 1024 * 1024
 
 
 class BlobStore(ABC):
-    """Stores bytes once per SHA-256. Rows are written in the caller's transaction (not committed)."""
+    """Stores bytes once per SHA-256. Rows are written in the caller's transaction (not committed).
+
+    put_stream: the store stages the bytes under a fresh blob id (`_write`), then the row is inserted with that
+    id; when the content turns out to be known already (or another transaction inserted it first), the staged
+    bytes are dropped (`_drop_staged`) and the existing row is returned.
+    """
 
     name = "base"
 
     def put_stream(self, stream: BinaryIO, content_type: str) -> tuple[Blob, bool]:
         """Store the stream's bytes; return (blob row, created) — created is False for known content."""
-        sha, size = self._write(stream)
+        blob_id = new_id()
+        sha, size = self._write(stream, blob_id)
         existing = db.session.scalar(select(Blob).where(Blob.sha256 == sha))
         if existing is not None:
-            self._drop_staged(sha)
+            self._drop_staged(sha, blob_id)
             return existing, False
-        blob = Blob(sha256=sha, size_bytes=size, content_type=content_type)
+        blob = Blob(id=blob_id, sha256=sha, size_bytes=size, content_type=content_type)
         try:
             with db.session.begin_nested():
                 db.session.add(blob)
                 db.session.flush()
         except IntegrityError:
             # Someone stored the same content concurrently: theirs is as good as ours.
-            self._drop_staged(sha)
+            self._drop_staged(sha, blob_id)
             return db.session.scalar(select(Blob).where(Blob.sha256 == sha)), False
-        self._attach(blob)
         return blob, True
 
     def put_bytes(self, data: bytes, content_type: str) -> tuple[Blob, bool]:
-        import io
-
         return self.put_stream(io.BytesIO(data), content_type)
 
     @abstractmethod
-    def _write(self, stream: BinaryIO) -> tuple[str, int]:
-        """Stage the bytes and return (sha256, size)."""
+    def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:
+        """Stage the bytes (for the row `blob_id` about to be inserted) and return (sha256, size)."""
 
-    def _attach(self, blob: Blob) -> None:
-        """Make staged bytes the content of a freshly inserted row (the filesystem store has nothing to do)."""
-        return None
-
-    def _drop_staged(self, sha: str) -> None:
+    def _drop_staged(self, sha: str, blob_id: str) -> None:
         """Forget staged bytes that turned out to be known already (content-addressed files need nothing)."""
         return None
 
     @abstractmethod
     def open_range(self, blob: Blob, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        """Yield bytes start..end (inclusive) in chunks, never the whole blob at once."""
+        """Yield bytes start..end (inclusive) in chunks of at most 1 MiB, never the whole blob at once."""
 
     @abstractmethod
     def delete_content(self, sha: str) -> None:
@@ -73,11 +74,24 @@ class BlobStore(ABC):
             self.delete_content(sha)
 
 
-def hashing_chunks(stream: BinaryIO, sink) -> tuple[str, int]:
-    """Copy `stream` to `sink(chunk)` in chunks, returning (sha256, size)."""
-    digest, size = hashlib.sha256(), 0
-    while chunk := stream.read(CHUNK):
+def read_full(stream: BinaryIO, size: int) -> bytes:
+    """Up to `size` bytes, fewer only at the end of the stream (a socket or form stream may return short reads)."""
+    chunk = stream.read(size)
+    if not chunk or len(chunk) == size:
+        return chunk
+    parts, got = [chunk], len(chunk)
+    while got < size and (more := stream.read(size - got)):
+        parts.append(more)
+        got += len(more)
+    return b"".join(parts)
+
+
+def hashing_chunks(stream: BinaryIO, sink: Callable[[bytes], object], size: int = CHUNK) -> tuple[str, int]:
+    """Copy `stream` to `sink(chunk)` in chunks of exactly `size` bytes (the last may be shorter), returning
+    (sha256, total size)."""
+    digest, total = hashlib.sha256(), 0
+    while chunk := read_full(stream, size):
         digest.update(chunk)
-        size += len(chunk)
+        total += len(chunk)
         sink(chunk)
-    return digest.hexdigest(), size
+    return digest.hexdigest(), total

@@ -22,7 +22,7 @@ class FilesystemStore(BlobStore):
     def path(self, sha: str) -> Path:
         return self.root / sha[:2] / sha[2:4] / sha
 
-    def _write(self, stream: BinaryIO) -> tuple[str, int]:
+    def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:
         # Write to a temp name and rename, so a crash never leaves a half blob under a real name.
         fd, tmp = tempfile.mkstemp(dir=self.root / "tmp", prefix="put-")
         try:

@@ -1,67 +1,97 @@
-"""Blobs inside Postgres: `asset_blobs.data` BYTEA, written and read in slices.
+"""Blobs inside Postgres: fixed-size chunks in `asset_blob_chunks` (blob_id, seq, data BYTEA).
 
-Chunks are staged in a temporary table and assembled by the server in one statement, so neither
-this process nor the write path holds a whole 100 MB value; reads use substring() on a column
-stored EXTERNAL (uncompressed, out of line), so a range touches only the TOAST chunks it needs.
+Writes: one COPY (binary format) per blob on the session's connection, fed chunk by chunk while the stream is
+hashed, under the id the row is about to get, so the bytes commit or roll back with the row and nothing holds
+the whole blob. Reads: one query per call (`seq BETWEEN first AND last ORDER BY seq`) in autocommit on a pooled
+connection, streamed row by row (libpq single-row mode), so a whole-file GET or a 1 MiB range is one round
+trip and a reader holds about one chunk; only the first and last chunk of a range are sliced.
+
+Why this shape (raw psycopg 3 on a 100 MB random blob, Postgres 15, this 2-core machine; noisy, medians):
+256 KiB chunks read at ~0.9-1 GB/s whole and ~680 unaligned 1 MiB ranges/s; 1 MiB chunks at ~0.6-0.7 GB/s and
+~260-330 ranges/s (a range reads two of them); 8000-byte rows kept inline (no TOAST) at ~260 MB/s; large objects
+(lo_put/lo_get per MiB) wrote at ~44 MB/s and read at ~500 MB/s. STORAGE EXTERNAL (no pglz attempt on
+already-compressed media) wrote an MP4 ~25% faster than the default EXTENDED and reads the same. Writes are
+bound by the server's TOAST inserts and WAL (~180-250 MB/s here; ~280 MB/s unlogged).
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from sqlalchemy import text
 
+from storyboard import errors
 from storyboard.models import Blob, db
-from storyboard.storage.base import CHUNK, BlobStore, hashing_chunks
+from storyboard.storage.base import BlobStore, hashing_chunks
 
-STAGE = "blob_stage"
+# Part of the stored format: `seq` n holds bytes [n * CHUNK_BYTES, (n + 1) * CHUNK_BYTES). Changing it needs a
+# migration that re-chunks every blob (migrations/versions/0003 writes this size too).
+CHUNK_BYTES = 256 * 1024
+
+COPY_CHUNKS = "COPY asset_blob_chunks (blob_id, seq, data) FROM STDIN (FORMAT BINARY)"
+READ_CHUNKS = "SELECT seq, data FROM asset_blob_chunks WHERE blob_id = %s AND seq BETWEEN %s AND %s ORDER BY seq"
+
+
+def _driver(connection):
+    """The psycopg connection under a SQLAlchemy Connection."""
+    return connection.connection.driver_connection
 
 
 class PostgresStore(BlobStore):
     name = "postgres"
 
-    def _write(self, stream: BinaryIO) -> tuple[str, int]:
-        session = db.session
-        session.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {STAGE} (seq int, data bytea)"))
-        session.execute(text(f"TRUNCATE {STAGE}"))
-        seq = iter(range(1 << 30))
+    def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:
+        # The session's connection: the chunks belong to the transaction that inserts the row.
+        driver = _driver(db.session.connection())
+        seq = itertools.count()
+        with driver.cursor() as cursor, cursor.copy(COPY_CHUNKS) as copy:
+            copy.set_types(["varchar", "int4", "bytea"])
+            return hashing_chunks(stream, lambda chunk: copy.write_row((blob_id, next(seq), chunk)), CHUNK_BYTES)
 
-        def sink(chunk: bytes) -> None:
-            session.execute(text(f"INSERT INTO {STAGE} (seq, data) VALUES (:s, :d)"), {"s": next(seq), "d": chunk})
-
-        return hashing_chunks(stream, sink)
-
-    def _attach(self, blob: Blob) -> None:
-        db.session.execute(
-            text(
-                f"UPDATE asset_blobs SET data = (SELECT coalesce(string_agg(data, ''::bytea ORDER BY seq),"
-                f" ''::bytea) FROM {STAGE}) WHERE id = :id"
-            ),
-            {"id": blob.id},
-        )
-        self._drop_staged(blob.sha256)
-
-    def _drop_staged(self, sha: str) -> None:
-        db.session.execute(text(f"TRUNCATE {STAGE}"))
+    def _drop_staged(self, sha: str, blob_id: str) -> None:
+        db.session.execute(text("DELETE FROM asset_blob_chunks WHERE blob_id = :id"), {"id": blob_id})
 
     def open_range(self, blob: Blob, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        last = blob.size_bytes - 1 if end is None else end
-        position = start
-        while position <= last:
-            length = min(CHUNK, last - position + 1)
-            # substring() is 1-based.
-            chunk = db.session.scalar(
-                text("SELECT substring(data FROM :p FOR :n) FROM asset_blobs WHERE id = :id"),
-                {"p": position + 1, "n": length, "id": blob.id},
-            )
-            if not chunk:
-                return
-            position += len(chunk)
-            yield bytes(chunk)
+        """Committed bytes start..end, read through a pooled connection of its own, held only while iterating.
+
+        Not the session's connection: a streamed response reads after the request's transaction ended, and a
+        caller may use its session between chunks. Closing the iterator early (a client that went away) cancels
+        the query and hands the connection back to the pool.
+        """
+        last = blob.size_bytes - 1 if end is None else min(end, blob.size_bytes - 1)
+        if start > last:
+            return
+        first_seq, last_seq = start // CHUNK_BYTES, last // CHUNK_BYTES
+        expected = first_seq
+        with db.engine.connect() as connection:
+            # Autocommit: the one SELECT is its own consistent snapshot, with no BEGIN and ROLLBACK round trips.
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            with _driver(connection).cursor() as cursor:
+                rows = cursor.stream(READ_CHUNKS, (blob.id, first_seq, last_seq), binary=True)
+                try:
+                    for seq, data in rows:
+                        offset = seq * CHUNK_BYTES
+                        lo = start - offset if seq == first_seq else 0
+                        hi = last - offset + 1 if seq == last_seq else CHUNK_BYTES
+                        if seq != expected or len(data) < hi:
+                            break
+                        yield data if lo == 0 and hi == len(data) else data[lo:hi]
+                        expected += 1
+                finally:
+                    rows.close()  # cancels the query if the reader stopped early
+        if expected != last_seq + 1:
+            raise errors.StoryboardError(f"Stored blob {blob.id} is missing bytes from chunk {expected}")
 
     def delete_content(self, sha: str) -> None:
-        """The bytes live in the row, so deleting the row deleted them."""
+        """The chunks go with the row (ON DELETE CASCADE), and a rolled-back put never committed any."""
 
     def exists(self, blob: Blob) -> bool:
-        return bool(db.session.scalar(text("SELECT data IS NOT NULL FROM asset_blobs WHERE id = :id"), {"id": blob.id}))
+        if blob.size_bytes == 0:
+            query, params = "SELECT EXISTS (SELECT 1 FROM asset_blobs WHERE id = :id)", {"id": blob.id}
+        else:
+            # The last chunk: chunks commit all together with their row, so it stands for all of them.
+            query = "SELECT EXISTS (SELECT 1 FROM asset_blob_chunks WHERE blob_id = :id AND seq = :seq)"
+            params = {"id": blob.id, "seq": (blob.size_bytes - 1) // CHUNK_BYTES}
+        return bool(db.session.scalar(text(query), params))

@@ -1,4 +1,4 @@
-"""The BlobStore contract, on the store each backend uses (filesystem with SQLite, BYTEA with Postgres)."""
+"""The BlobStore contract, on the store each backend uses (filesystem with SQLite, chunks in Postgres with Postgres)."""
 
 from __future__ import annotations
 
