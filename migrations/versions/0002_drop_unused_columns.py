@@ -14,16 +14,16 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
+COLUMNS = (("users", "is_admin"), ("idempotency_keys", "response"))
+
 
 def upgrade():
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.drop_column("is_admin")
-    with op.batch_alter_table("idempotency_keys") as batch_op:
-        batch_op.drop_column("response")
+    # Plain ALTER TABLE ... DROP COLUMN on both backends (SQLite >= 3.35): a batch rebuild would drop and
+    # recreate `users`, and with foreign keys on that cascades into every row that references a user.
+    for table, column in COLUMNS:
+        op.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
 
 
 def downgrade():
-    with op.batch_alter_table("idempotency_keys") as batch_op:
-        batch_op.add_column(sa.Column("response", sa.JSON(), nullable=True))
-    with op.batch_alter_table("users") as batch_op:
-        batch_op.add_column(sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()))
+    op.add_column("idempotency_keys", sa.Column("response", sa.JSON(), nullable=True))
+    op.add_column("users", sa.Column("is_admin", sa.Boolean(), nullable=False, server_default=sa.false()))
