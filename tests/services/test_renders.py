@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select, update
 
-from storyboard import errors
+from storyboard import errors, queue
 from storyboard.integrations.render import frame_size, voice
 from storyboard.integrations.render.runner import probe
 from storyboard.models import Blob, Job, JobEvent, User, db, utcnow
@@ -134,8 +134,19 @@ def test_a_late_duplicate_run_of_a_finished_job_changes_nothing(owner, client, w
         assert (job.status, job.version, job.video_blob_id, _blob_count()) == (status, version, None, blobs)
 
 
-def test_a_missing_job_is_a_no_op(ctx, work_dir):
-    rendering.render_job("no-such-job")
+def test_a_missing_job_is_a_no_op(owner, client, work_dir, monkeypatch):
+    make_render_job(owner, client, [_card_scene()])  # an approved job the call must not pick up instead
+    before, enqueued = _every_row(), []
+    monkeypatch.setattr(queue, "start", lambda *args, **kwargs: enqueued.append(args))
+    assert rendering.render_job("no-such-job") is None
+    assert _every_row() == before and enqueued == []
+    assert not work_dir.exists() or list(work_dir.iterdir()) == []
+
+
+def _every_row() -> dict[str, list]:
+    db.session.rollback()
+    tables = db.metadata.sorted_tables
+    return {t.name: db.session.execute(t.select().order_by(*t.primary_key.columns)).all() for t in tables}
 
 
 def _card_scene(seconds: float = 0.6, **extra) -> dict:
