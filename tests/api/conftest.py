@@ -24,8 +24,8 @@ def acme(app, api) -> dict[str, str]:
 
 
 @pytest.fixture
-def llm(app, monkeypatch):
-    """A scripted OpenAI-compatible server that the app's `openai` provider talks to."""
+def llm(app, monkeypatch, llm_retry_pauses):
+    """A scripted OpenAI-compatible server that the app's `openai` provider talks to (retrying without pauses)."""
     with LLMServer() as server:
         for key, value in {
             "AI_PROVIDER": "openai",

@@ -21,7 +21,9 @@ def _valid_storyboard(job: dict, duration: float = 30.0) -> None:
     assert all(0 < s["duration"] <= 60 and s["description"] for s in scenes)
 
 
-def test_create_writes_the_storyboard_and_answers_201(api, acme):
+def test_create_writes_the_storyboard_and_answers_201(api, acme, network, fast_webhook_retries):
+    # No real DNS for the callback host: its deliveries fail and are retried through the queue in milliseconds
+    # (with the default 10 s delay the end-of-test drain waited for the retry).
     body = brief(acme["client"], campaign_id=acme["campaign"], callbackUrl="https://hooks.example.com/x")
     job = assert_ok(create(api, body), 201)
     assert job["status"] == "storyboard_review" and job["campaignId"] == acme["campaign"]

@@ -1,6 +1,8 @@
-"""Shared pytest fixtures for the network edge: generated media files, a local media server, a trap."""
+"""Shared pytest fixtures for the network edge: media files, a local media server, a trap, fast retries."""
 
 from __future__ import annotations
+
+import time
 
 import pytest
 
@@ -31,6 +33,32 @@ def trap():
 def network(media_server, monkeypatch) -> FakeNetwork:
     """Names resolve from a table; the fake public hosts are the media server; nothing else is reachable."""
     return FakeNetwork(media_server.port).install(monkeypatch)
+
+
+class _Pauses(list):
+    """Stands in for the `time` module inside the openai client: each retry pause is recorded, not slept."""
+
+    def sleep(self, seconds: float) -> None:
+        self.append(seconds)
+
+    def __getattr__(self, name: str):
+        return getattr(time, name)
+
+
+@pytest.fixture
+def llm_retry_pauses(monkeypatch) -> list[float]:
+    """The openai client's pauses before each retry (its own backoff, or the server's Retry-After), in seconds."""
+    import openai._base_client
+
+    pauses = _Pauses()
+    monkeypatch.setattr(openai._base_client, "time", pauses)
+    return pauses
+
+
+@pytest.fixture
+def fast_webhook_retries(app, monkeypatch):
+    """Webhook retries really go through the queue, 50 ms apart instead of 10 s and more."""
+    monkeypatch.setitem(app.config, "WEBHOOK_RETRY_DELAYS", (0.05, 0.05, 0.05))
 
 
 @pytest.fixture
