@@ -7,7 +7,7 @@ import pytest
 from tests.support.envelope import assert_error, assert_ok
 from tests.support.factories import make_job
 from tests.support.jobs import scene_reply, scenes_reply
-from tests.support.workers import wait_for
+from tests.support.waiting import wait_for
 
 
 def act(api, job_id: str, action: str, **body):

@@ -6,7 +6,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -83,11 +82,23 @@ class WorkerProcess:
             self.kill()
 
 
-def wait_for(predicate, timeout: float, interval: float = 0.2):
-    """Poll until `predicate()` is truthy (returns it) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if value := predicate():
-            return value
-        time.sleep(interval)
-    raise AssertionError(f"condition not met within {timeout} s")
+def expire_dead_workers(app) -> int:
+    """Let what killed workers left in Redis expire now instead of after RQ's timeouts; returns the jobs abandoned.
+
+    RQ retries a started job once its registry entry lapses (the job monitoring interval, 30 s, plus 60 s after
+    the last heartbeat), and a dead worker's scheduler lock keeps other schedulers off for 61 s. Setting the entry
+    in the past and dropping the lock is that wait fast-forwarded: the next worker, at its start, retries the job
+    and schedules the retry as RQ would. Call it only while no live worker holds a job of these queues."""
+    from rq.registry import StartedJobRegistry
+    from rq.scheduler import RQScheduler
+
+    from storyboard.queue import QUEUES, queue_name, redis_connection
+
+    conn, abandoned = redis_connection(app), 0
+    for queue in (queue_name(app, name) for name in QUEUES):
+        key = StartedJobRegistry(queue, connection=conn).key
+        for member in conn.zrange(key, 0, -1):
+            conn.zadd(key, {member: 1})
+            abandoned += 1
+        conn.delete(RQScheduler.get_locking_key(queue))
+    return abandoned

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
-import time
 
 import pytest
 
 from tests.support.envelope import assert_ok
-from tests.support.workers import wait_for
+from tests.support.waiting import wait_for
+from tests.support.workers import expire_dead_workers
 
 pytestmark = [pytest.mark.redis, pytest.mark.slow]
 
@@ -39,14 +39,17 @@ def test_url_ingest_runs_on_a_worker(rq_app, api, start_worker, media_server, me
     assert api.get(asset["url"]).data == data
 
 
-def _slow_first_time(data: bytes, release: threading.Event):
-    """A body that stalls on the first request (until `release`) and streams at once afterwards."""
+def _slow_first_time(data: bytes, stalled: threading.Event, release: threading.Event):
+    """A body that stalls on the first request, after its first 1000 bytes are sent (setting `stalled`), until
+    `release`; later requests get the whole body at once."""
     calls = {"n": 0}
 
     def chunks():
         calls["n"] += 1
         if calls["n"] == 1:
             yield data[:1000]
+            # The server asks for the next chunk only once the first one is written to the socket.
+            stalled.set()
             release.wait(120)
             return
         yield data
@@ -57,8 +60,8 @@ def _slow_first_time(data: bytes, release: threading.Event):
 def test_killed_worker_mid_download_leaves_one_blob_and_a_ready_asset(
     rq_app, api, start_worker, media_server, media_files
 ):
-    data, release = media_files.read("png"), threading.Event()
-    url = media_server.add("/slow.png", _slow_first_time(data, release), content_type="image/png")
+    data, stalled, release = media_files.read("png"), threading.Event(), threading.Event()
+    url = media_server.add("/slow.png", _slow_first_time(data, stalled, release), content_type="image/png")
     first = start_worker()
     pending = assert_ok(
         api.post(
@@ -68,14 +71,14 @@ def test_killed_worker_mid_download_leaves_one_blob_and_a_ready_asset(
         ),
         202,
     )
-    wait_for(lambda: media_server.hits["/slow.png"] >= 1, 120)
-    time.sleep(0.5)
+    assert stalled.wait(120), "the worker never started the download"
     first.kill()
     release.set()
     assert _asset(api, pending["id"])["status"] == "pending"
+    assert expire_dead_workers(rq_app) == 1  # the killed worker's download, abandoned mid-way
     start_worker()
-    # RQ notices the abandoned job after the dead worker's TTL (30 s) and retries it.
-    final = wait_for(lambda: (a := _asset(api, pending["id"]))["status"] != "pending" and a, 240, interval=1)
+    # RQ retries the abandoned job (after its first retry interval, 10 s).
+    final = wait_for(lambda: (a := _asset(api, pending["id"]))["status"] != "pending" and a, 120, interval=0.5)
     assert final["status"] == "ready" and api.get(final["url"]).data == data
     assert media_server.hits["/slow.png"] >= 2
     assert _blob_rows(rq_app) == 2  # the picture and its thumbnail, once each
