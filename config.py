@@ -90,6 +90,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Rendering and webhooks
         "RENDER_WORK_DIR": e("RENDER_WORK_DIR", ""),
         "RENDER_STALE_SECONDS": float(e("RENDER_STALE_SECONDS", "1200")),
+        "WORKER_HEARTBEAT_SECONDS": max(1, int(e("WORKER_HEARTBEAT_SECONDS", "10"))),
         "WEBHOOK_RETRY_DELAYS": tuple(float(x) for x in _list(e("WEBHOOK_RETRY_DELAYS", "10,60,300,1800"))),
         # Prices (contract 4.9)
         "PRICE_IMAGE": float(e("PRICE_IMAGE", "0.003")),

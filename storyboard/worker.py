@@ -6,7 +6,7 @@ import logging
 import threading
 import time
 
-from rq.worker import BaseWorker, SimpleWorker, WorkerStatus
+from rq.worker import SimpleWorker, WorkerStatus
 
 from storyboard.models import db
 from storyboard.queue import queue_name, redis_connection
@@ -14,8 +14,9 @@ from storyboard.services import maintenance
 
 log = logging.getLogger(__name__)
 SWEEP_EVERY_SECONDS = 60
-# How often a running job's heartbeat is renewed; a killed worker's job is abandoned after this plus 60 s.
-HEARTBEAT_SECONDS = 10
+# A running job's heartbeat lives this many renewal intervals: a killed worker's job is found abandoned
+# after about 3 x WORKER_HEARTBEAT_SECONDS (30 s by default) and retried by another worker.
+HEARTBEAT_LIFETIMES = 3
 
 
 class AppWorker(SimpleWorker):
@@ -24,7 +25,7 @@ class AppWorker(SimpleWorker):
     RQ's default worker forks a work horse per job: about 0.3 s each, and the fork loses the connection pool
     and SQLAlchemy's compiled-statement caches. Without the horse, nobody renews a long job's heartbeat, so a
     thread does it, with the forking worker's short TTL: the job of a worker killed with -9 is still found
-    abandoned and retried within a minute or two. Job timeouts still apply (SIGALRM in the main thread).
+    abandoned and retried after about three missed beats. Job timeouts still apply (SIGALRM in the main thread).
     """
 
     _last_sweep = 0.0
@@ -44,8 +45,8 @@ class AppWorker(SimpleWorker):
         self.set_state(WorkerStatus.IDLE)
 
     def get_heartbeat_ttl(self, job) -> int:
-        # SimpleWorker's TTL is the whole job timeout plus 60 s; the renewing thread allows the short one.
-        return BaseWorker.get_heartbeat_ttl(self, job)
+        # SimpleWorker's TTL is the whole job timeout plus 60 s; the renewing thread allows a short one.
+        return self.job_monitoring_interval * HEARTBEAT_LIFETIMES
 
     def _keep_alive(self, job, stop: threading.Event) -> None:
         while not stop.wait(self.job_monitoring_interval):
@@ -69,13 +70,13 @@ class AppWorker(SimpleWorker):
 
 
 def run(app, queues: list[str], *, burst: bool = False) -> None:
-    # A short worker TTL makes abandoned jobs of a killed worker come back in about a minute.
+    # Short TTLs make the jobs of a killed worker come back quickly (see AppWorker).
     names = [queue_name(app, q) for q in queues]
     w = AppWorker(
         names,
         connection=redis_connection(app),
         worker_ttl=30,
         maintenance_interval=5,
-        job_monitoring_interval=HEARTBEAT_SECONDS,
+        job_monitoring_interval=app.config.get("WORKER_HEARTBEAT_SECONDS", 10),
     )
     w.work(burst=burst, with_scheduler=True)
