@@ -85,8 +85,8 @@ class WorkerProcess:
 def expire_dead_workers(app) -> int:
     """Let what killed workers left in Redis expire now instead of after RQ's timeouts; returns the jobs abandoned.
 
-    RQ retries a started job once its registry entry lapses (the job monitoring interval, 30 s, plus 60 s after
-    the last heartbeat), and a dead worker's scheduler lock keeps other schedulers off for 61 s. Setting the entry
+    RQ retries a started job once its registry entry lapses (the heartbeat TTL after the last beat, see
+    storyboard/worker.py), and a dead worker's scheduler lock keeps other schedulers off for 61 s. Setting the entry
     in the past and dropping the lock is that wait fast-forwarded: the next worker, at its start, retries the job
     and schedules the retry as RQ would. Call it only while no live worker holds a job of these queues."""
     from rq.registry import StartedJobRegistry
