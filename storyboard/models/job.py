@@ -58,6 +58,12 @@ class Job(IdMixin, TimestampMixin, db.Model):
     __table_args__ = (
         Index("ix_jobs_user_id_created_at", "user_id", "created_at"),
         Index("ix_jobs_status", "status"),
+        # One per list filter (GET /jobs?client_id=&campaign_id=&status=), each ending in the list's order, so
+        # a page reads 50 index entries instead of sorting every row of a client (issue 9).
+        Index("ix_jobs_user_client_created", "user_id", "client_id", "created_at"),
+        Index("ix_jobs_user_client_status_created", "user_id", "client_id", "status", "created_at"),
+        Index("ix_jobs_user_campaign_created", "user_id", "campaign_id", "created_at"),
+        Index("ix_jobs_user_status_created", "user_id", "status", "created_at"),
     )
 
     user_id: Mapped[str] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
