@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 from storyboard import errors
 
-from .base import AssetBrief, Brief, LLMProvider, SceneDraft
+from .base import AssetBrief, Brief, LLMProvider, SceneDraft, llm_failure
 from .offline import OfflineProvider
 from .openai_compat import ANTHROPIC_BASE_URL, OpenAICompatProvider
 
@@ -53,5 +53,4 @@ def _or_default(value, default):
 
 
 def _config_error(message: str, provider: str, hint: str) -> errors.UpstreamFailed:
-    failure = errors.Failure(stage="storyboard_llm", provider=provider, retryable=False, hint=hint)
-    return errors.UpstreamFailed(message, failure=failure)
+    return errors.UpstreamFailed(message, failure=llm_failure(provider, retryable=False, hint=hint))

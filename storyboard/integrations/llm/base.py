@@ -6,6 +6,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from storyboard import errors
+
 SHOT_TYPES = ("wide", "medium", "close-up", "extreme-close-up", "product", "tracking", "montage")
 TRANSITIONS = ("cut", "fade", "dissolve", "wipe")
 # Comfortable voice-over pace; a script longer than this cannot be read in its scene.
@@ -96,3 +98,8 @@ class LLMProvider(Protocol):
     ) -> Any:
         """Return the raw (untrusted) reply for one rewritten scene."""
         ...
+
+
+def llm_failure(provider: str, model: str | None = None, **facts: Any) -> errors.Failure:
+    """The Failure of a call to an LLM provider, or of its reply (stage "storyboard_llm")."""
+    return errors.Failure(stage="storyboard_llm", provider=provider, model=model, **facts)

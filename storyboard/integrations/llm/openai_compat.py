@@ -11,7 +11,7 @@ import openai
 from storyboard import errors
 
 from . import prompts
-from .base import Brief, SceneDraft
+from .base import Brief, SceneDraft, llm_failure
 
 ANTHROPIC_BASE_URL = "https://api.anthropic.com/v1/"
 _KEY_PATTERN = re.compile(r"\b(sk|key)-[A-Za-z0-9_\-]{4,}")
@@ -147,14 +147,7 @@ class OpenAICompatProvider:
         return errors.UpstreamFailed(message, failure=self._failure(status, retryable, hint))
 
     def _failure(self, status: int | None, retryable: bool, hint: str | None) -> errors.Failure:
-        return errors.Failure(
-            stage="storyboard_llm",
-            provider=self.name,
-            model=self.model,
-            upstream_status=status,
-            retryable=retryable,
-            hint=hint,
-        )
+        return llm_failure(self.name, self.model, upstream_status=status, retryable=retryable, hint=hint)
 
 
 _TIMEOUT_HINT = "try again, or raise AI_TIMEOUT_SECONDS"

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from storyboard import errors
-from storyboard.integrations.llm.base import Brief, LLMProvider, SceneDraft
+from storyboard.integrations.llm.base import Brief, LLMProvider, SceneDraft, llm_failure
 from storyboard.integrations.llm.scene_count import SceneCount
 from storyboard.services.storyboards import rules
 
@@ -107,12 +107,5 @@ def _with_one_retry(
         if repairs:
             log.info("%s reply repaired: %s", provider.name, "; ".join(repairs))
         return Written(scenes, repairs, attempt)
-    failure = errors.Failure(
-        stage="storyboard_llm",
-        provider=provider.name,
-        model=provider.model,
-        retryable=True,
-        attempts=ATTEMPTS,
-        hint=_BROKE_RULES,
-    )
+    failure = llm_failure(provider.name, provider.model, retryable=True, attempts=ATTEMPTS, hint=_BROKE_RULES)
     raise errors.UpstreamFailed(correction, doing=doing, failure=failure)
