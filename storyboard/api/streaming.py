@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote
@@ -15,19 +14,20 @@ from werkzeug.http import http_date
 INLINE_PREFIXES = ("image/", "video/", "audio/")
 SAFE_INLINE = {"application/pdf"}
 # Types a browser could run as script from our origin; never served as themselves.
+# Read size when a file is not sent with sendfile (the server has none, or the test client).
+FILE_BUFFER = 1024 * 1024
 SCRIPTABLE = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml")
 
 
 @dataclass(frozen=True)
 class BlobView:
-    """What the HTTP layer needs to serve one blob; `chunks(start, end)` yields the inclusive byte range."""
+    """What the HTTP layer needs to serve one blob (its bytes come separately, as a Readout)."""
 
     sha256: str
     size: int
     content_type: str
     filename: str
     modified: datetime | None
-    chunks: Callable[[int, int], Iterator[bytes]]
 
 
 def safe_filename(name: str, extension: str | None = None, limit: int = 100) -> str:
@@ -81,29 +81,69 @@ def _single_range(size: int):
     return bounds if bounds is not None else "unsatisfiable"
 
 
-def blob_response(view: BlobView) -> Response:
-    """Serve `view` honouring If-None-Match, Range and HEAD; the body streams in chunks."""
-    headers = _headers(view)
-    if request.if_none_match.contains(view.sha256):
-        return Response(status=304, headers=headers)
-    wanted = _single_range(view.size) if request.if_range.etag in (None, view.sha256) else None
+def _plan(size: int, sha256: str) -> tuple[int, int, int]:
+    """(status, start, stop) of this request's answer for a blob: 304 or 416 with no bytes, else 200 or 206 with
+    the bytes [start, stop) (HEAD sends none of them)."""
+    if request.if_none_match.contains(sha256):
+        return 304, 0, 0
+    wanted = _single_range(size) if request.if_range.etag in (None, sha256) else None
     if wanted == "unsatisfiable":
+        return 416, 0, 0
+    start, stop = wanted if wanted else (0, size)
+    return (206 if wanted else 200), start, stop
+
+
+def body_span(size: int, sha256: str) -> tuple[int, int] | None:
+    """The bytes [start, stop) this request's response body will carry, or None when it has no body. The
+    service prepares exactly these (`Span`) before `blob_response` sends them."""
+    status, start, stop = _plan(size, sha256)
+    if status in (304, 416) or request.method == "HEAD" or stop == start:
+        return None
+    return start, stop
+
+
+def blob_response(view: BlobView, body) -> Response:
+    """Serve `view` honouring If-None-Match, Range and HEAD, with `body` (a services Readout prepared for
+    `body_span`): bytes already read, a file the server sends with sendfile, or chunks streamed."""
+    headers = _headers(view)
+    status, start, stop = _plan(view.size, view.sha256)
+    if status == 304:
+        return Response(status=304, headers=headers)
+    if status == 416:
         return Response(status=416, headers={**headers, "Content-Range": f"bytes */{view.size}"})
-    start, stop = wanted if wanted else (0, view.size)
     headers["Content-Length"] = str(stop - start)
-    status = 206 if wanted else 200
-    if wanted:
+    if status == 206:
         headers["Content-Range"] = f"bytes {start}-{stop - 1}/{view.size}"
-    if request.method == "HEAD" or stop == start:
+    if body.data is not None:
+        payload = body.data
+    elif body.file is not None:
+        payload = _file_payload(body.file, stop - start)
+    elif body.stream is not None:
+        payload = stream_with_context(body.stream())
+    else:
         return Response(status=status, headers=headers)
-    body = stream_with_context(view.chunks(start, stop - 1))
-    return Response(body, status=status, headers=headers, direct_passthrough=True)
+    return Response(payload, status=status, headers=headers, direct_passthrough=True)
 
 
-def serve_blob(blob, filename: str, modified: datetime | None, read_range: Callable) -> Response:
-    """`blob_response` for a stored blob row; `read_range(blob, start, end)` yields its bytes."""
-    chunks = lambda start, end: read_range(blob, start, end)  # noqa: E731
-    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, filename, modified, chunks))
+def _file_payload(file, length: int):
+    """An open file at the span's start: gunicorn sends it with sendfile (zero-copy) and stops at Content-Length;
+    other servers (the dev server, the test client) read it to the end of the file, so they get a bounded reader."""
+    wrapper = request.environ.get("wsgi.file_wrapper")
+    if getattr(wrapper, "__module__", "").startswith("gunicorn."):
+        return wrapper(file, FILE_BUFFER)
+    return _read_span(file, length)
+
+
+def _read_span(file, length: int):
+    with file:
+        while length > 0 and (chunk := file.read(min(FILE_BUFFER, length))):
+            length -= len(chunk)
+            yield chunk
+
+
+def serve_blob(blob, filename: str, modified: datetime | None, body) -> Response:
+    """`blob_response` for a stored blob row and the body the service prepared for it."""
+    return blob_response(BlobView(blob.sha256, blob.size_bytes, blob.content_type, filename, modified), body)
 
 
 BINARY = {"type": "string", "format": "binary"}

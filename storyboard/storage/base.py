@@ -68,6 +68,19 @@ class BlobStore(ABC):
     @abstractmethod
     def exists(self, blob: Blob) -> bool: ...
 
+    def read_now(self, blob: Blob, start: int, end: int) -> bytes | None:
+        """Bytes start..end (inclusive) at once, read in the caller's transaction: for small spans (a thumbnail, one
+        Range request), where a second connection and a separate existence check would cost more than the read.
+        None when the store lacks them. Stores override this with one read."""
+        if not self.exists(blob):
+            return None
+        return b"".join(self.open_range(blob, start, end))
+
+    def open_file(self, blob: Blob, start: int) -> BinaryIO | None:
+        """An open file positioned at `start` that holds the whole blob, for a server to send with sendfile; None
+        when this store keeps no files (or lacks this one). The caller closes it."""
+        return None
+
     def discard_uncommitted(self, sha: str) -> None:
         """After a rollback: remove bytes written for a row that never got committed."""
         if db.session.scalar(select(Blob.id).where(Blob.sha256 == sha)) is None:

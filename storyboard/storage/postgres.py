@@ -39,6 +39,31 @@ def _driver(connection):
     return connection.connection.driver_connection
 
 
+def _span(blob: Blob, start: int, last: int) -> tuple[str, int, int]:
+    """READ_CHUNKS parameters for bytes start..last."""
+    return blob.id, start // CHUNK_BYTES, last // CHUNK_BYTES
+
+
+class _Missing(Exception):
+    """A chunk of the span is not there."""
+
+
+def _pieces(rows, start: int, last: int) -> Iterator[bytes]:
+    """The parts of chunk rows (seq, data) that fall in start..last, in order; _Missing on a gap or a short chunk."""
+    first_seq, last_seq = start // CHUNK_BYTES, last // CHUNK_BYTES
+    expected = first_seq
+    for seq, data in rows:
+        offset = seq * CHUNK_BYTES
+        lo = start - offset if seq == first_seq else 0
+        hi = last - offset + 1 if seq == last_seq else CHUNK_BYTES
+        if seq != expected or len(data) < hi:
+            raise _Missing(expected)
+        yield data if lo == 0 and hi == len(data) else data[lo:hi]
+        expected += 1
+    if expected != last_seq + 1:
+        raise _Missing(expected)
+
+
 class PostgresStore(BlobStore):
     name = "postgres"
 
@@ -63,26 +88,30 @@ class PostgresStore(BlobStore):
         last = blob.size_bytes - 1 if end is None else min(end, blob.size_bytes - 1)
         if start > last:
             return
-        first_seq, last_seq = start // CHUNK_BYTES, last // CHUNK_BYTES
-        expected = first_seq
         with db.engine.connect() as connection:
             # Autocommit: the one SELECT is its own consistent snapshot, with no BEGIN and ROLLBACK round trips.
             connection.execution_options(isolation_level="AUTOCOMMIT")
             with _driver(connection).cursor() as cursor:
-                rows = cursor.stream(READ_CHUNKS, (blob.id, first_seq, last_seq), binary=True)
+                rows = cursor.stream(READ_CHUNKS, _span(blob, start, last), binary=True)
                 try:
-                    for seq, data in rows:
-                        offset = seq * CHUNK_BYTES
-                        lo = start - offset if seq == first_seq else 0
-                        hi = last - offset + 1 if seq == last_seq else CHUNK_BYTES
-                        if seq != expected or len(data) < hi:
-                            break
-                        yield data if lo == 0 and hi == len(data) else data[lo:hi]
-                        expected += 1
+                    yield from _pieces(rows, start, last)
+                except _Missing as missing:
+                    message = f"Stored blob {blob.id} is missing bytes from chunk {missing}"
+                    raise errors.StoryboardError(message) from None
                 finally:
                     rows.close()  # cancels the query if the reader stopped early
-        if expected != last_seq + 1:
-            raise errors.StoryboardError(f"Stored blob {blob.id} is missing bytes from chunk {expected}")
+
+    def read_now(self, blob: Blob, start: int, end: int) -> bytes | None:
+        """One query on the session's connection (inside the request's transaction, so no second checkout)."""
+        last = min(end, blob.size_bytes - 1)
+        if start > last:
+            return b""
+        with _driver(db.session.connection()).cursor(binary=True) as cursor:
+            rows = cursor.execute(READ_CHUNKS, _span(blob, start, last)).fetchall()
+        try:
+            return b"".join(_pieces(rows, start, last))
+        except _Missing:
+            return None
 
     def delete_content(self, sha: str) -> None:
         """The chunks go with the row (ON DELETE CASCADE), and a rolled-back put never committed any."""

@@ -14,6 +14,7 @@ from sqlalchemy import func, insert, select, text
 from storyboard import errors
 from storyboard.models import Asset, Blob, db
 from storyboard.models.blob import BlobChunk
+from storyboard.services.core.blobs import READ_NOW_BYTES
 from storyboard.storage import get_store
 
 pytestmark = pytest.mark.postgres
@@ -277,21 +278,25 @@ def test_50_mb_in_and_out_with_bounded_memory(store):
 # --- through the API ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(app, api):
-    """An asset of `api`'s user whose bytes (DATA) live in the postgres store."""
+def serve(app, api, data: bytes) -> str:
+    """The /data URL of an asset of `api`'s user whose bytes (`data`) live in the postgres store."""
     with app.app_context():
         store = get_store()
         if store.name != "postgres":
             pytest.skip("the chunk table belongs to the postgres store")
-        blob = put(store, DATA)
+        blob = put(store, data)
         asset = Asset(
             user_id=api.user.id, name="data", type="document", format="bin", content_type="application/octet-stream",
-            size=len(DATA), blob_id=blob.id, status="ready",
+            size=len(data), blob_id=blob.id, status="ready",
         )  # fmt: skip
         db.session.add(asset)
         db.session.commit()
         return f"/api/v3/assets/{asset.id}/data"
+
+
+@pytest.fixture
+def served(app, api):
+    return serve(app, api, DATA)
 
 
 def test_http_ranges_across_chunks(api, served):
@@ -303,14 +308,39 @@ def test_http_ranges_across_chunks(api, served):
     assert whole.status_code == 200 and whole.data == DATA
 
 
-def test_a_client_that_goes_away_releases_the_connection(app, api, served):
+def test_a_client_that_goes_away_releases_the_connection(app, api):
+    big = os.urandom(READ_NOW_BYTES + C + 5)  # streamed after the request's transaction, not read at once
+    served = serve(app, api, big)
     with app.app_context():
         pool = db.engine.pool
     baseline = pool.checkedout()
     response = api.get(served, buffered=False)
     body = iter(response.response)
-    assert next(body) == DATA[:C]
+    assert next(body) == big[:C]
     assert pool.checkedout() >= baseline + 1
     response.close()  # what the WSGI server does when the client disconnects
     assert pool.checkedout() == baseline
-    assert api.get(served).data == DATA
+    assert api.get(served).data == big
+
+
+def test_a_small_span_is_read_within_the_request(app, api, served):
+    """Up to READ_NOW_BYTES the bytes come with the request's own query: the body is already in memory when the
+    response starts, and no connection stays checked out for it."""
+    with app.app_context():
+        pool = db.engine.pool
+    baseline = pool.checkedout()
+    response = api.get(served, headers={"Range": f"bytes={C - 3}-{3 * C + 2}"}, buffered=False)
+    assert pool.checkedout() == baseline
+    assert response.status_code == 206 and b"".join(response.response) == DATA[C - 3 : 3 * C + 3]
+
+
+def test_a_missing_chunk_answers_404_before_any_byte(app, api, served):
+    with app.app_context():
+        db.session.execute(text("DELETE FROM asset_blob_chunks WHERE seq = 1"))
+        db.session.commit()
+    first = api.get(served, headers={"Range": f"bytes=0-{C - 1}"})  # chunk 0 is there
+    assert first.status_code == 206 and first.data == DATA[:C]
+    for headers in ({}, {"Range": f"bytes={C}-{C + 10}"}, {"Range": f"bytes=10-{2 * C}"}):
+        response = api.get(served, headers=headers)
+        assert response.status_code == 404, headers
+        assert response.json["error"] == "Asset data not available"

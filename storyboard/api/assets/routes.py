@@ -18,8 +18,8 @@ from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.fields import MessageSchema
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
 from storyboard.api.principal import principal
-from storyboard.api.streaming import binary_doc, safe_filename, serve_blob
-from storyboard.services import assets, core
+from storyboard.api.streaming import binary_doc, body_span, safe_filename, serve_blob
+from storyboard.services import assets
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v3/assets", description="Media assets")
 _MISSING_FILE = {"loc": ["form", "file"], "msg": "Missing data for required field.", "type": "value_error"}
@@ -82,9 +82,9 @@ class AssetById(MethodView):
 
 
 def _serve(asset_id: str, thumbnail: bool):
-    asset, blob = assets.open_blob(principal(), asset_id, thumbnail=thumbnail)
+    asset, blob, body = assets.open_blob(principal(), asset_id, body_span, thumbnail=thumbnail)
     name = safe_filename(asset.name + ("_thumbnail" if thumbnail else ""), "jpg" if thumbnail else asset.format)
-    return serve_blob(blob, name, blob.created_at, core.read_range)
+    return serve_blob(blob, name, blob.created_at, body)
 
 
 @blp.route("/<asset_id>/data")

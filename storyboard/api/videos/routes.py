@@ -6,16 +6,16 @@ from flask.views import MethodView
 
 from storyboard.api.base import Blueprint
 from storyboard.api.principal import principal
-from storyboard.api.streaming import binary_doc, serve_blob
-from storyboard.services import core, rendering
+from storyboard.api.streaming import binary_doc, body_span, serve_blob
+from storyboard.services import rendering
 
 blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rendered videos")
 
 
 def _serve(job_id: str, poster: bool):
-    job, blob = rendering.open_video(principal(), job_id, poster=poster)
+    job, blob, body = rendering.open_video(principal(), job_id, body_span, poster=poster)
     name = f"job-{job.id}" + ("-poster.jpg" if poster else ".mp4")
-    return serve_blob(blob, name, job.completed_at, core.read_range)
+    return serve_blob(blob, name, job.completed_at, body)
 
 
 @blp.route("/<job_id>/video")

@@ -17,7 +17,8 @@ from storyboard.models import Asset, Blob, User, db, utcnow
 from storyboard.services.catalog.campaigns import campaign_of_client, get_campaign
 from storyboard.services.catalog.clients import get_client
 from storyboard.services.core import blobs
-from storyboard.services.core.scoping import get_owned, owned_query, paginate
+from storyboard.services.core.blobs import Readout, Span
+from storyboard.services.core.scoping import get_owned, get_owned_with, owned_query, paginate
 from storyboard.services.core.transactions import UnitOfWork, unit_of_work
 from storyboard.storage import get_store
 
@@ -145,16 +146,17 @@ def _guess_type(path: str) -> str:
 # --- serving and deleting ------------------------------------------------------------------------------------
 
 
-def open_blob(owner: User, asset_id: str, *, thumbnail: bool = False) -> tuple[Asset, Blob]:
-    """The asset and the blob to serve (its bytes or its thumbnail); 404 with the contract's messages."""
-    asset = get_asset(owner, asset_id)
-    blob_id = asset.thumbnail_blob_id if thumbnail else asset.blob_id
-    if not blob_id:
+def open_blob(owner: User, asset_id: str, span: Span, *, thumbnail: bool = False) -> tuple[Asset, Blob, Readout]:
+    """The asset, the blob to serve (its bytes or its thumbnail) and the body for the bytes `span(size, sha)`
+    says the response sends; 404 with the contract's messages. One query finds the asset and its blob."""
+    blob_id = Asset.thumbnail_blob_id if thumbnail else Asset.blob_id
+    asset, blob = get_owned_with(Asset, asset_id, owner, "Asset not found", Blob, Blob.id == blob_id)
+    if blob is None:
         raise errors.NotFound("Thumbnail not available" if thumbnail else "Asset data not available")
-    blob = db.session.get(Blob, blob_id)
-    if blob is None or not get_store().exists(blob):
-        raise errors.NotFound("Thumbnail data not available" if thumbnail else "Asset data not available")
-    return blobs.detached(asset, blob)
+    missing = "Thumbnail data not available" if thumbnail else "Asset data not available"
+    body = blobs.readout(blob, span(blob.size_bytes, blob.sha256), missing)
+    blobs.detached(asset, blob)
+    return asset, blob, body
 
 
 def delete_asset(owner: User, asset_id: str) -> None:

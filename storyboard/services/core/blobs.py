@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import BinaryIO
 
 from sqlalchemy import exists, or_, select, union
 
+from storyboard import errors
 from storyboard.models import Asset, Blob, Job, db
 from storyboard.services.core.transactions import end_read
 from storyboard.storage import get_store
@@ -64,9 +67,42 @@ def release(blob_ids: Iterable[str]) -> int:
     return removed
 
 
-def read_range(blob: Blob, start: int, end: int):
-    """The blob's bytes start..end (inclusive), in chunks, from whichever store holds them."""
-    return get_store().open_range(blob, start, end)
+# A span up to this size is read inside the request's transaction (one query, no second connection, no separate
+# existence check); longer ones stream after it. Bounds the memory of one request.
+READ_NOW_BYTES = 2 * 1024 * 1024
+
+# (size, sha256) -> the bytes [start, stop) a response will send, or None when it sends none.
+Span = Callable[[int, str], "tuple[int, int] | None"]
+
+
+@dataclass(frozen=True)
+class Readout:
+    """How a response gets the bytes `span` (start, stop) of a blob, decided while the request's transaction is
+    open: `data` already read, an open `file` at `start` (sent with sendfile), or `stream` after the transaction;
+    all None when the response has no body (HEAD, 304, 416)."""
+
+    data: bytes | None = None
+    file: BinaryIO | None = None
+    stream: Callable[[], Iterator[bytes]] | None = None
+
+
+def readout(blob: Blob, span: tuple[int, int] | None, missing: str) -> Readout:
+    """Prepare the response body for bytes [start, stop) of `blob`; NotFound(`missing`) when the store lacks them."""
+    store = get_store()
+    if span is None or span[0] == span[1]:
+        if not store.exists(blob):
+            raise errors.NotFound(missing)
+        return Readout()
+    start, stop = span
+    if (file := store.open_file(blob, start)) is not None:
+        return Readout(file=file)
+    if stop - start <= READ_NOW_BYTES:
+        if (data := store.read_now(blob, start, stop - 1)) is None:
+            raise errors.NotFound(missing)
+        return Readout(data=data)
+    if not store.exists(blob):
+        raise errors.NotFound(missing)
+    return Readout(stream=lambda: store.open_range(blob, start, stop - 1))
 
 
 def detached(*rows):

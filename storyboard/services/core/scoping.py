@@ -14,13 +14,22 @@ M = TypeVar("M")
 
 def get_owned(model: type[M], object_id: str | None, owner: User, message: str | None = None) -> M:
     """Return the row with this id owned by `owner`; NotFound for a missing row and another owner's alike."""
+    return _one_owned(select(model), model, object_id, owner, message)
+
+
+def get_owned_with(model: type[M], object_id: str | None, owner: User, message: str, other, onclause) -> tuple:
+    """(row, other row or None): `get_owned` plus the `other` row it points to, loaded in the same query."""
+    return tuple(_one_owned(select(model, other).outerjoin(other, onclause), model, object_id, owner, message))
+
+
+def _one_owned(query: Select, model, object_id, owner: User, message: str | None):
     name = message or f"{model.__name__} not found"
     if not object_id or not isinstance(object_id, str) or len(object_id) > 64:
         raise errors.NotFound(name)
-    row = db.session.scalar(select(model).where(model.id == object_id, model.user_id == owner.id))
+    row = db.session.execute(query.where(model.id == object_id, model.user_id == owner.id)).first()
     if row is None:
         raise errors.NotFound(name)
-    return row
+    return row[0] if len(row) == 1 else row
 
 
 def owned_query(model, owner: User) -> Select:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from storyboard import errors
-from storyboard.models import Blob, Job, User, db
+from storyboard.models import Blob, Job, User
 from storyboard.services.core import blobs
-from storyboard.services.jobs.queries import get_job
+from storyboard.services.core.blobs import Readout, Span
+from storyboard.services.core.scoping import get_owned_with
 
 
-def open_video(owner: User, job_id: str, *, poster: bool = False) -> tuple[Job, Blob]:
-    """The job and its video (or poster) blob; NotFound until the job has completed with one."""
-    job = get_job(owner, job_id)
-    blob_id = job.poster_blob_id if poster else job.video_blob_id
-    blob = db.session.get(Blob, blob_id) if blob_id and job.status == "completed" else None
-    if blob is None:
-        raise errors.NotFound("Video thumbnail not available" if poster else "Video not available")
-    return blobs.detached(job, blob)
+def open_video(owner: User, job_id: str, span: Span, *, poster: bool = False) -> tuple[Job, Blob, Readout]:
+    """The job, its video (or poster) blob and the body for the bytes `span(size, sha)` says the response sends;
+    NotFound until the job has completed with one. One query finds the job and its blob."""
+    blob_id = Job.poster_blob_id if poster else Job.video_blob_id
+    job, blob = get_owned_with(Job, job_id, owner, "Job not found", Blob, Blob.id == blob_id)
+    missing = "Video thumbnail not available" if poster else "Video not available"
+    if blob is None or job.status != "completed":
+        raise errors.NotFound(missing)
+    body = blobs.readout(blob, span(blob.size_bytes, blob.sha256), missing)
+    blobs.detached(job, blob)
+    return job, blob, body
