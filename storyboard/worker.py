@@ -79,4 +79,5 @@ def run(app, queues: list[str], *, burst: bool = False) -> None:
         maintenance_interval=5,
         job_monitoring_interval=app.config.get("WORKER_HEARTBEAT_SECONDS", 10),
     )
+    maintenance.remove_dead_scratch()  # what workers killed on this host left behind, before taking new work
     w.work(burst=burst, with_scheduler=True)

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from storyboard import errors, queue
 from storyboard.models import RENDERABLE, Asset, Job, JobEvent, db, utcnow
 from storyboard.services import webhooks
-from storyboard.services.assets import ingest
+from storyboard.services.assets import ingest, library
+from storyboard.services.core import scratch
 from storyboard.services.core.transactions import abandon, end_read
 from storyboard.services.jobs import events
 from storyboard.services.rendering import run as renders
@@ -39,7 +40,20 @@ def sweep() -> dict[str, int]:
         ingest.mark_failed(asset_id, interrupted.with_failure(retryable=True))
     if lost:
         log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
-    return {"assets": len(lost), **sweep_stale_renders(), "webhooks": webhooks.resend_lost()}
+    return {
+        "assets": len(lost),
+        **sweep_stale_renders(),
+        "webhooks": webhooks.resend_lost(),
+        "scratch": remove_dead_scratch(),
+    }
+
+
+def remove_dead_scratch() -> int:
+    """Scratch folders of downloads, uploads and renders whose process on this host died (at worker start and in
+    every sweep; folders of live processes and of other hosts stay)."""
+    return scratch.remove_dead(library.scratch_parent(), library.SCRATCH_PREFIX) + scratch.remove_dead(
+        renders.work_root(), renders.WORKDIR_PREFIX
+    )
 
 
 # --- downloads -----------------------------------------------------------------------------------

@@ -29,8 +29,26 @@ class BlobStore(ABC):
 
     def put_stream(self, stream: BinaryIO, content_type: str) -> tuple[Blob, bool]:
         """Store the stream's bytes; return (blob row, created) — created is False for known content."""
+        return self._put(lambda blob_id: self._write(stream, blob_id), content_type)
+
+    def put_file(self, path: str, content_type: str, sha256: str | None = None) -> tuple[Blob, bool]:
+        """Store a local file (left in place for the caller to remove). `sha256`, when the caller hashed the bytes
+        as it wrote them, spares a second pass over them (and lets the filesystem store link instead of copy)."""
+        return self._put(lambda blob_id: self._write_file(path, blob_id, sha256), content_type)
+
+    def _write_file(self, path: str, blob_id: str, sha256: str | None) -> tuple[str, int]:
+        """Stage a local file's bytes; by default as a stream (hashing them again)."""
+        with open(path, "rb") as f:
+            return self._write(f, blob_id)
+
+    def scratch_parent(self) -> str | None:
+        """Where a file about to be stored is best written (the filesystem store links from its own disk); None
+        for the system's temp folder."""
+        return None
+
+    def _put(self, stage: Callable[[str], tuple[str, int]], content_type: str) -> tuple[Blob, bool]:
         blob_id = new_id()
-        sha, size = self._write(stream, blob_id)
+        sha, size = stage(blob_id)
         existing = db.session.scalar(select(Blob).where(Blob.sha256 == sha))
         if existing is not None:
             self._drop_staged(sha, blob_id)
@@ -99,12 +117,15 @@ def read_full(stream: BinaryIO, size: int) -> bytes:
     return b"".join(parts)
 
 
-def hashing_chunks(stream: BinaryIO, sink: Callable[[bytes], object], size: int = CHUNK) -> tuple[str, int]:
+def hashing_chunks(
+    stream: BinaryIO, sink: Callable[[bytes], object], size: int = CHUNK, known_sha: str | None = None
+) -> tuple[str, int]:
     """Copy `stream` to `sink(chunk)` in chunks of exactly `size` bytes (the last may be shorter), returning
-    (sha256, total size)."""
-    digest, total = hashlib.sha256(), 0
+    (sha256, total size); with `known_sha` (the caller hashed these bytes as it wrote them) it is not recomputed."""
+    digest, total = (None if known_sha else hashlib.sha256()), 0
     while chunk := read_full(stream, size):
-        digest.update(chunk)
+        if digest is not None:
+            digest.update(chunk)
         total += len(chunk)
         sink(chunk)
-    return digest.hexdigest(), total
+    return (digest.hexdigest() if digest is not None else known_sha), total

@@ -68,12 +68,20 @@ class PostgresStore(BlobStore):
     name = "postgres"
 
     def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:
+        return self._copy_in(stream, blob_id, None)
+
+    def _copy_in(self, stream: BinaryIO, blob_id: str, known_sha: str | None) -> tuple[str, int]:
         # The session's connection: the chunks belong to the transaction that inserts the row.
         driver = _driver(db.session.connection())
         seq = itertools.count()
         with driver.cursor() as cursor, cursor.copy(COPY_CHUNKS) as copy:
             copy.set_types(["varchar", "int4", "bytea"])
-            return hashing_chunks(stream, lambda chunk: copy.write_row((blob_id, next(seq), chunk)), CHUNK_BYTES)
+            sink = lambda chunk: copy.write_row((blob_id, next(seq), chunk))  # noqa: E731
+            return hashing_chunks(stream, sink, CHUNK_BYTES, known_sha)
+
+    def _write_file(self, path: str, blob_id: str, sha256: str | None) -> tuple[str, int]:
+        with open(path, "rb") as f:
+            return self._copy_in(f, blob_id, sha256)
 
     def _drop_staged(self, sha: str, blob_id: str) -> None:
         db.session.execute(text("DELETE FROM asset_blob_chunks WHERE blob_id = :id"), {"id": blob_id})

@@ -107,3 +107,20 @@ def test_open_file_is_positioned_at_the_start_of_the_span(store):
     assert store.open_file(blob, 0) is None
     lose_content(store, blob)
     assert store.open_file(blob, 0) is None
+
+
+@pytest.mark.parametrize("known", [True, False])
+def test_put_file_stores_a_local_file_and_leaves_it_in_place(store, tmp_path, known):
+    source = tmp_path / "download"
+    source.write_bytes(DATA)
+    sha = hashlib.sha256(DATA).hexdigest()
+    blob, created = store.put_file(str(source), "video/mp4", sha if known else None)
+    db.session.commit()
+    assert created and blob.sha256 == sha and blob.size_bytes == len(DATA)
+    assert source.read_bytes() == DATA  # the caller's file, still whole
+    source.unlink()  # what the caller's cleanup does: the blob must not depend on it
+    assert b"".join(store.open_range(blob)) == DATA
+    again = tmp_path / "again"
+    again.write_bytes(DATA)
+    same, created_again = store.put_file(str(again), "video/mp4", sha if known else None)
+    assert not created_again and same.id == blob.id

@@ -10,7 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from storyboard import errors, queue
-from storyboard.integrations.fetch import Fetcher, FetchPolicy
+from storyboard.integrations.fetch import Fetcher, FetchPolicy, FetchResult
 from storyboard.models import Asset, User, db
 from storyboard.services.assets.library import (
     apply_media,
@@ -80,16 +80,17 @@ def download_asset(asset_id: str) -> Asset | None:
     with scratch_dir() as folder:
         path = os.path.join(folder, "download")
         try:
-            size = _download(url, path)
+            fetched = _download(url, path)
             with unit_of_work() as work:
-                return _finish_ready(asset_id, *store_file(path, declared, work), size, work)
+                stored = store_file(path, declared, work, fetched.sha256)
+                return _finish_ready(asset_id, *stored, fetched.size, work)
         except errors.StoryboardError as exc:
             return mark_failed(asset_id, exc.during(DOWNLOADING))
 
 
-def _download(url: str, path: str) -> int:
+def _download(url: str, path: str) -> FetchResult:
     with open(path, "wb") as out:
-        return fetcher().fetch_to(url, out).size
+        return fetcher().fetch_to(url, out)
 
 
 def _finish_ready(asset_id, info, blob, thumb, size, work: UnitOfWork) -> Asset | None:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
-import shutil
-import tempfile
-from contextlib import contextmanager
+from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
 from flask import current_app
@@ -16,7 +15,7 @@ from storyboard.integrations.media import MediaInfo, inspect_file, make_thumbnai
 from storyboard.models import Asset, Blob, User, db, utcnow
 from storyboard.services.catalog.campaigns import campaign_of_client, get_campaign
 from storyboard.services.catalog.clients import get_client
-from storyboard.services.core import blobs
+from storyboard.services.core import blobs, scratch
 from storyboard.services.core.blobs import Readout, Span
 from storyboard.services.core.scoping import get_owned, get_owned_with, owned_query, paginate
 from storyboard.services.core.transactions import UnitOfWork, unit_of_work
@@ -25,14 +24,19 @@ from storyboard.storage import get_store
 COPY_CHUNK = 1024 * 1024
 
 
-@contextmanager
+SCRATCH_PREFIX = "ingest-"
+
+
+def scratch_parent() -> str | None:
+    """Where downloads and uploads are written before they are stored: on the blob store's disk when it has one,
+    so that a checked file becomes its blob without a copy."""
+    return get_store().scratch_parent()
+
+
 def scratch_dir():
-    """A private temp folder for one ingest, removed whatever happens."""
-    path = tempfile.mkdtemp(prefix="ingest-")
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
+    """A private temp folder for one ingest or upload, removed whatever happens (or, if its process dies, by the
+    next worker that starts or the next sweep)."""
+    return scratch.folder(SCRATCH_PREFIX, scratch_parent())
 
 
 # --- reads -----------------------------------------------------------------------------------------
@@ -79,13 +83,20 @@ def check_references(owner: User, client_id: str | None, campaign_id: str | None
 # --- storing bytes -----------------------------------------------------------------------------------
 
 
-def store_file(path: str, declared_type: str, work: UnitOfWork) -> tuple[MediaInfo, Blob, Blob | None]:
-    """Inspect and store a local file and its thumbnail as part of `work` (no bytes stay if it fails)."""
+def store_file(
+    path: str, declared_type: str, work: UnitOfWork, sha256: str | None = None
+) -> tuple[MediaInfo, Blob, Blob | None]:
+    """Inspect and store a local file and its thumbnail as part of `work` (no bytes stay if it fails). `sha256`
+    is the digest of the file when the caller computed it while writing it. The thumbnail is made (mostly by an
+    ffmpeg or Pillow that release the GIL) while the file is stored."""
     info = inspect_file(path, declared_type)
-    thumb_bytes = make_thumbnail(path, info)
     store = get_store()
-    with open(path, "rb") as fh:
-        blob, _ = store.put_stream(fh, info.mime)
+    with ThreadPoolExecutor(1, thread_name_prefix="thumbnail") as pool:
+        thumbnail = pool.submit(make_thumbnail, path, info)
+        try:
+            blob, _ = store.put_file(path, info.mime, sha256)
+        finally:
+            thumb_bytes = thumbnail.result()  # never leave it reading a file about to be removed
     work.discard_blob_on_failure(blob.sha256)
     thumb = None
     if thumb_bytes:
@@ -105,15 +116,17 @@ def apply_media(asset: Asset, info: MediaInfo, blob: Blob, thumb: Blob | None, s
 # --- uploads -------------------------------------------------------------------------------------------
 
 
-def _save_upload(stream: BinaryIO, folder: str, cap: int) -> tuple[str, int]:
-    path, size = os.path.join(folder, "upload"), 0
+def _save_upload(stream: BinaryIO, folder: str, cap: int) -> tuple[str, int, str]:
+    """(path, size, sha256) of the upload written to `folder`; 413 past `cap` bytes."""
+    path, size, digest = os.path.join(folder, "upload"), 0, hashlib.sha256()
     with open(path, "wb") as out:
         while chunk := stream.read(COPY_CHUNK):
             size += len(chunk)
             if size > cap:
                 raise errors.PayloadTooLarge(f"File too large (max {cap // (1024 * 1024)} MB)")
+            digest.update(chunk)
             out.write(chunk)
-    return path, size
+    return path, size, digest.hexdigest()
 
 
 def upload_asset(owner: User, stream: BinaryIO, filename: str, data: dict) -> Asset:
@@ -121,8 +134,8 @@ def upload_asset(owner: User, stream: BinaryIO, filename: str, data: dict) -> As
     client_id, campaign_id = check_references(owner, data.get("client_id"), data.get("campaign_id"))
     cap = current_app.config["MAX_ASSET_DOWNLOAD_SIZE_MB"] * 1024 * 1024
     with scratch_dir() as folder, unit_of_work() as work:
-        path, size = _save_upload(stream, folder, cap)
-        info, blob, thumb = store_file(path, data.get("type") or _guess_type(path), work)
+        path, size, sha256 = _save_upload(stream, folder, cap)
+        info, blob, thumb = store_file(path, data.get("type") or _guess_type(path), work, sha256)
         asset = Asset(
             user_id=owner.id,
             client_id=client_id,

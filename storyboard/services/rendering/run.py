@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from storyboard import errors
 from storyboard.integrations.render import RenderCancelled, RenderResult, poster_frame, render_video
 from storyboard.models import RENDERABLE, Blob, Job, db, utcnow
-from storyboard.services.core import costs
+from storyboard.services.core import costs, scratch
 from storyboard.services.core.transactions import UnitOfWork, abandon, end_read, unit_of_work
 from storyboard.services.jobs import events
 from storyboard.services.rendering.inputs import RenderInputs, gather, materialise
@@ -81,7 +81,7 @@ def render_job(job_id: str) -> None:
     inputs = _claim(job_id)
     if inputs is None:
         return
-    workdir = Path(tempfile.mkdtemp(prefix=WORKDIR_PREFIX, dir=work_root()))
+    workdir = Path(scratch.make(WORKDIR_PREFIX, work_root()))
     try:
         _render_and_store(inputs, workdir)
     except RenderCancelled:
