@@ -7,7 +7,7 @@ STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt 
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test test-fast serve worker migrate lint bench services venv clean
+.PHONY: run test test-fast serve worker migrate lint bench bench-setup services venv clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -47,9 +47,14 @@ lint: venv
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	$(VENV)/bin/lint-imports --no-cache
 
+# The one benchmark: one table of figures against anchors measured in the same run (bench/README.md).
+# BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only reads,team --rounds 5 --baseline none".
 bench: venv
-	$(PY) bench/run.py
-	$(PY) bench/bench_render.py
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+# What the bench's anchors need from Debian (run as root): nginx serves the blob files, wrk drives the reads.
+bench-setup:
+	apt-get install -y nginx-light wrk
 
 # Start the machine's PostgreSQL and Redis when they are installed but stopped (tests skip what is absent).
 services:

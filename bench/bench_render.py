@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import subprocess
 import sys
@@ -85,6 +86,7 @@ def main() -> None:
     parser.add_argument("--resolution", default="720p")
     parser.add_argument("--format", default="16:9")
     parser.add_argument("--no-voice", action="store_true")
+    parser.add_argument("--json", action="store_true", help="print one JSON object (bench/run.py reads it)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-render-") as tmp:
         root = Path(tmp)
@@ -101,6 +103,17 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         size_mb = Path(result.path).stat().st_size / 1e6
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if args.json:
+        summary = {
+            "wall_s": elapsed,
+            "video_s": result.duration,
+            "voice": bool(result.has_audio_voice),
+            "child_cpu_s": children.ru_utime + children.ru_stime,
+            "child_peak_rss_MB": children.ru_maxrss / 1024,
+            "size_MB": size_mb,
+        }
+        print(json.dumps(summary))
+        return
     print(
         f"video       {result.width}x{result.height} {result.duration:.2f} s, {size_mb:.1f} MB, "
         f"voice={'espeak' if result.has_audio_voice else 'silent'} ({tts_command() or 'no tts'})"

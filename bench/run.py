@@ -1,11 +1,24 @@
-"""Benchmarks of blob serving and URL ingest: one command, numbers printed (and written to bench/out/).
+"""The one benchmark: every figure next to its anchor measured in the same run, printed as one table.
 
-    .venv/bin/python bench/run.py [--stores filesystem,postgres] [--requests 40] [--concurrency 4]
+    make bench                                  # = .venv/bin/python bench/run.py $(BENCH_ARGS)
+    .venv/bin/python bench/run.py [--only reads,blobs,team,render] [--rounds 3] [--baseline 9ec90ef|none]
+                                  [--seconds 3] [--blob-seconds 2] [--team-jobs 60]
 
-For each blob store it starts the service under gunicorn (1 worker, 8 threads, in-process background work),
-ingests a 100 MB file from a local HTTP server through POST /api/v3/assets/from-url, then serves a 1 MB and the
-100 MB blob over and over. It prints throughput, requests/s, p50/p99 latency, and the server's peak RSS
-(VmHWM of the gunicorn worker) against its idle RSS, so memory that grows with file size shows.
+Sections (see the docstring of each module, and bench/README.md):
+
+- reads  (bench/reads.py): wrk on the read routes, SQLite and Postgres, against clients?limit=50 on the same
+  server, against the same routes of the baseline revision's tree, and p99 against p50;
+- blobs  (bench/blobs.py): the 100 MB asset served whole and as 1 MiB ranges against nginx serving the same
+  file, URL ingest against curl of the same URL, worker RSS growth; filesystem store (SQLite), postgres store;
+- team   (bench/team.py): job creations per second, Postgres + Redis + 2 RQ workers, against local mode;
+- render (bench/bench_render.py): seconds to render a 30 s animatic against the video's 30 s.
+
+Every figure is the median of `--rounds` rounds, and within a round a figure and its anchor are measured back
+to back (the baseline and the current tree alternate, their order swapped every round); the ratio is the
+median figure over the median anchor (each round's own ratio is in the JSON). The table goes to stdout,
+bench/out/latest.md and, with every sample, to bench/out/bench-<time>.json and bench/out/latest.json.
+Numbers are printed, never asserted: the exit status is 0 even when a target is missed (1 only when a row
+could not be measured).
 """
 
 from __future__ import annotations
@@ -13,259 +26,176 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
-import statistics
+import platform
 import subprocess
 import sys
-import tempfile
-import threading
 import time
-import uuid
-from concurrent.futures import ThreadPoolExecutor
-from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import requests
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-ROOT = Path(__file__).resolve().parents[1]
-MB = 1024 * 1024
-PG_ADMIN = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+import blobs  # noqa: E402
+import reads  # noqa: E402
+import team  # noqa: E402
+from harness import (  # noqa: E402
+    APT_LINE,
+    OUT,
+    ROOT,
+    Row,
+    cleanup_all,
+    export_tree,
+    git,
+    install_signal_handlers,
+    load_text,
+    log,
+    median,
+    table,
+    tool,
+)
 
-
-def make_files(folder: Path) -> dict[str, Path]:
-    """A ~1 MB and a ~100 MB genuine MP4 (the service sniffs and probes what it ingests), made with ffmpeg."""
-    import imageio_ffmpeg
-
-    files = {}
-    for name, seconds, rate in (("small", 2, "4000k"), ("large", 200, "4200k")):
-        path = folder / f"{name}.mp4"
-        subprocess.run(
-            [
-                imageio_ffmpeg.get_ffmpeg_exe(),
-                "-v",
-                "error",
-                "-y",
-                "-f",
-                "lavfi",
-                "-i",
-                f"testsrc2=size=1280x720:rate=25:duration={seconds}",
-                "-c:v",
-                "libx264",
-                "-preset",
-                "ultrafast",
-                "-b:v",
-                rate,
-                "-minrate",
-                rate,
-                "-maxrate",
-                rate,
-                "-bufsize",
-                rate,
-                "-x264-params",
-                "nal-hrd=cbr",
-                str(path),
-            ],
-            check=True,
-        )
-        files[name] = path
-    return files
+SECTIONS = ("reads", "blobs", "team", "render")
+DEFAULT_BASELINE = "9ec90ef"
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format, *args):  # noqa: A002 - the stdlib's signature
-        return None
+def busy_processes(limit: int = 5) -> list[str]:
+    """The processes using the most CPU right now (top's second sample, over 1 s), to say what ran beside."""
+    try:
+        out = subprocess.run(
+            ["top", "-b", "-n", "2", "-d", "1", "-o", "%CPU", "-w", "200"], capture_output=True, text=True, timeout=10
+        ).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return []
+    second = out.split("\ntop -")[-1].splitlines()
+    try:
+        start = next(i for i, line in enumerate(second) if line.lstrip().startswith("PID")) + 1
+    except StopIteration:
+        return []
+    busy = []
+    for line in second[start:]:
+        parts = line.split(None, 11)
+        if len(parts) == 12 and float(parts[8]) >= 5.0:
+            busy.append(f"{parts[11]} {float(parts[8]):.0f}%")
+    return busy[:limit]
 
 
-def serve_folder(folder: Path) -> ThreadingHTTPServer:
-    handler = partial(QuietHandler, directory=str(folder))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
-
-
-def rss_kb(pid: int, field: str) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-class Service:
-    """gunicorn serving the app on a fresh database and blob folder."""
-
-    def __init__(self, store: str, workdir: Path):
-        self.port, self.db_name = _free_port(), None
-        env = {
-            **os.environ,
-            "ENVIRONMENT": "testing",
-            "SECRET_KEY": "bench-" + "x" * 40,
-            "LOG_LEVEL": "WARNING",
-            "BLOB_STORAGE_TYPE": store,
-            "BLOB_STORAGE_DIR": str(workdir / "blobs"),
-            "REDIS_URL": "",
-            "ASSET_FETCH_ALLOW_PRIVATE": "true",
-            "MAX_ASSET_DOWNLOAD_SIZE_MB": "120",
-            "ASSET_DOWNLOAD_TIMEOUT_SECONDS": "300",
-            "REQUEST_WAIT_SECONDS": "300",
-            "GUNICORN_BIND": f"127.0.0.1:{self.port}",
-            "GUNICORN_WORKERS": "1",
-            "GUNICORN_TIMEOUT": "600",
-        }
-        env["DATABASE_URL"] = self._database(store, workdir)
-        self.env = env
-        flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
-        subprocess.run([*flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        out = subprocess.run([*flask, "bootstrap-local"], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-        self.key = next(line.split(": ", 1)[1] for line in out.stdout.splitlines() if line.startswith("API key"))
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.base = f"http://127.0.0.1:{self.port}"
-        _wait_ready(self.base)
-
-    def _database(self, store: str, workdir: Path) -> str:
-        if store != "postgres":
-            return f"sqlite:///{workdir / 'bench.db'}"
-        import psycopg
-
-        self.db_name = f"sb_bench_{uuid.uuid4().hex[:8]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{self.db_name}"')
-        return PG_ADMIN.rsplit("/", 1)[0] + "/" + self.db_name
-
-    def worker_pid(self) -> int:
-        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
-        return int(children[0])
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=30)
-        if self.db_name:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{self.db_name}" WITH (FORCE)')
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_ready(base: str) -> None:
-    for _ in range(200):
-        try:
-            if requests.get(base + "/healthz", timeout=1).ok:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError("service did not start")
-
-
-def ingest(service: Service, url: str) -> tuple[str, float]:
-    started = time.perf_counter()
-    response = requests.post(
-        service.base + "/api/v3/assets/from-url",
-        headers={"X-API-Key": service.key},
-        json={"name": Path(url).name, "type": "video", "url": url},
-        timeout=600,
-    )
-    response.raise_for_status()
-    return response.json()["data"]["id"], time.perf_counter() - started
-
-
-def fetch(service: Service, asset_id: str) -> tuple[float, int]:
-    started, size = time.perf_counter(), 0
-    with requests.get(
-        f"{service.base}/api/v3/assets/{asset_id}/data", headers={"X-API-Key": service.key}, stream=True, timeout=600
-    ) as response:
-        response.raise_for_status()
-        for chunk in response.iter_content(MB):
-            size += len(chunk)
-    return time.perf_counter() - started, size
-
-
-def serve_stats(service: Service, asset_id: str, count: int, concurrency: int) -> dict:
-    started = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(lambda _: fetch(service, asset_id), range(count)))
-    wall = time.perf_counter() - started
-    latencies = sorted(r[0] for r in results)
-    total_bytes = sum(r[1] for r in results)
-    return {
-        "requests": count,
-        "concurrency": concurrency,
-        "req_per_s": round(count / wall, 2),
-        "MB_per_s": round(total_bytes / MB / wall, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 1),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 1),
+def render_rows(args, rows: list[Row], results: dict) -> None:
+    row = Row("render", "Render a 30 s 5-scene 720p animatic (bench_render.py), wall seconds", "s",
+              "the video's duration (real time)")  # fmt: skip
+    samples = []
+    try:
+        for round_no in range(args.rounds):
+            done = subprocess.run(
+                [sys.executable, str(ROOT / "bench" / "bench_render.py"), "--json"],
+                cwd=ROOT, capture_output=True, text=True, timeout=900,
+            )  # fmt: skip
+            if done.returncode:
+                raise RuntimeError(f"bench_render.py failed: {done.stderr[-500:]}")
+            got = json.loads(done.stdout.strip().splitlines()[-1])
+            samples.append(got)
+            row.add(got["wall_s"], got["video_s"])
+            log(f"render: round {round_no + 1}: {got['wall_s']:.1f} s for {got['video_s']:.0f} s of video")
+        row.note = "voice: espeak-ng" if samples[0]["voice"] else "voice: silent (espeak-ng not installed)"
+        row.figure += f" ({'espeak voice' if samples[0]['voice'] else 'no espeak-ng: silent'})"
+    except Exception as error:  # noqa: BLE001
+        log(f"render: FAILED: {error}")
+        row.error = str(error).splitlines()[0][:120]
+    rows.append(row)
+    results["render"] = {
+        "samples": samples,
+        "child_cpu_s": median([s["child_cpu_s"] for s in samples]),
+        "child_peak_rss_MB": median([s["child_peak_rss_MB"] for s in samples]),
     }
 
 
-def bench_store(store: str, files: dict, origin: str, args) -> dict:
-    workdir = Path(tempfile.mkdtemp(prefix=f"bench-{store}-"))
-    service = Service(store, workdir)
-    try:
-        pid = service.worker_pid()
-        fetch_ready = requests.get(service.base + "/api/v3/clients", headers={"X-API-Key": service.key})
-        fetch_ready.raise_for_status()
-        idle = rss_kb(pid, "VmRSS")
-        small_id, _ = ingest(service, f"{origin}/small.mp4")
-        large_id, ingest_s = ingest(service, f"{origin}/large.mp4")
-        after_ingest = rss_kb(pid, "VmHWM")
-        size = files["large"].stat().st_size
-        out = {
-            "store": store,
-            "idle_rss_MB": round(idle / 1024, 1),
-            "ingest_100MB": {
-                "seconds": round(ingest_s, 2),
-                "MB_per_s": round(size / MB / ingest_s, 1),
-                "peak_rss_MB": round(after_ingest / 1024, 1),
-                "peak_over_idle_MB": round((after_ingest - idle) / 1024, 1),
-            },
-        }
-        out["serve_1MB"] = serve_stats(service, small_id, args.requests, args.concurrency)
-        out["serve_100MB"] = serve_stats(service, large_id, max(4, args.requests // 8), args.concurrency)
-        peak = rss_kb(pid, "VmHWM")
-        out["serve_peak_rss_MB"] = round(peak / 1024, 1)
-        out["serve_peak_over_idle_MB"] = round((peak - idle) / 1024, 1)
-        return out
-    finally:
-        service.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+def describe_tree() -> str:
+    commit = git("rev-parse", "--short", "HEAD")
+    dirty = git("status", "--porcelain", "--untracked-files=no", "--", "storyboard", "migrations", "config.py",
+                "wsgi.py", "gunicorn.conf.py", "requirements.txt")  # fmt: skip
+    return commit + (" + uncommitted changes" if dirty else "")
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--stores", default="filesystem,postgres")
-    parser.add_argument("--requests", type=int, default=40)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--only", default=",".join(SECTIONS), help=f"comma list of {', '.join(SECTIONS)}")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds per figure (median; >= 3)")
+    parser.add_argument("--baseline", default=DEFAULT_BASELINE, help="revision the read routes are compared to "
+                        "('none' to skip)")  # fmt: skip
+    parser.add_argument("--seconds", type=int, default=3, help="wrk duration of one measurement (whole seconds)")
+    parser.add_argument("--blob-seconds", type=float, default=2, help="duration of one blob measurement")
+    parser.add_argument("--team-jobs", type=int, default=60, help="jobs per round in the team section")
     args = parser.parse_args()
-    media = Path(tempfile.mkdtemp(prefix="bench-media-"))
-    files = make_files(media)
-    origin_server = serve_folder(media)
-    origin = f"http://127.0.0.1:{origin_server.server_address[1]}"
-    print(
-        f"files: small {files['small'].stat().st_size / MB:.1f} MB, large {files['large'].stat().st_size / MB:.1f} MB"
+    args.apt_line = APT_LINE
+    sections = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(sections) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s): {', '.join(sorted(unknown))}")
+    install_signal_handlers()
+
+    started, load_start = time.time(), load_text()
+    tree = describe_tree()
+    busy = busy_processes()
+    missing = [name for name in ("nginx", "wrk") if not tool(name)]
+    if missing:
+        print(f"!! {' and '.join(missing)} not found: rows that need {'them' if len(missing) > 1 else 'it'} are "
+              f"skipped. Install with:\n!!     {APT_LINE}", flush=True)  # fmt: skip
+    log(f"bench: {tree}, sections {','.join(sections)}, {args.rounds} rounds; busy beside: {', '.join(busy) or '-'}")
+    rows: list[Row] = []
+    results: dict = {}
+    baseline_rev = baseline_root = None
+    try:
+        if "reads" in sections:
+            if args.baseline and args.baseline.lower() != "none":
+                baseline_rev = git("rev-parse", "--short", args.baseline)
+                log(f"baseline: git archive {baseline_rev} into a temporary folder")
+                baseline_root = export_tree(baseline_rev)
+            reads.run(args, rows, results, baseline_root, baseline_rev or "")
+        if "blobs" in sections:
+            blobs.run(args, rows, results)
+        if "team" in sections:
+            team.run(args, rows, results)
+        if "render" in sections:
+            render_rows(args, rows, results)
+    finally:
+        cleanup_all()
+
+    seconds = time.time() - started
+    busy_end = busy_processes()
+    header = (
+        f"{time.strftime('%Y-%m-%d %H:%M %Z')} | commit {tree}"
+        + (f" | baseline {baseline_rev}" if baseline_rev else "")
+        + f" | nproc {os.cpu_count()} | load average at start {load_start}, at end {load_text()}"
+        + f" | {args.rounds} rounds | {seconds / 60:.1f} min"
     )
-    results = [bench_store(store, files, origin, args) for store in args.stores.split(",")]
-    for result in results:
-        print(json.dumps(result, indent=2))
-    out_dir = ROOT / "bench" / "out"
-    out_dir.mkdir(exist_ok=True)
-    (out_dir / "blobs.json").write_text(json.dumps(results, indent=2))
-    origin_server.shutdown()
-    shutil.rmtree(media, ignore_errors=True)
+    text = header + "\n\n" + table(rows)
+    text += "\n\nbusy beside the bench (CPU % over 1 s): "
+    text += f"at start {', '.join(busy) or '-'}; at end {', '.join(busy_end) or '-'}"
+    if missing:
+        text += f"\n\n{' and '.join(missing)} not found, their rows skipped: {APT_LINE}"
+    print("\n" + text, flush=True)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "latest.md").write_text(text + "\n")
+    document = {
+        "header": header,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "commit": tree,
+        "baseline": baseline_rev,
+        "nproc": os.cpu_count(),
+        "load_start": load_start,
+        "load_end": load_text(),
+        "busy_at_start": busy,
+        "busy_at_end": busy_end,
+        "python": platform.python_version(),
+        "seconds": seconds,
+        "args": {k: v for k, v in vars(args).items() if k != "apt_line"},
+        "rows": [row.as_json() for row in rows],
+        "sections": results,
+    }
+    name = f"bench-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    for path in (OUT / name, OUT / "latest.json"):
+        path.write_text(json.dumps(document, indent=2, default=str))
+    print(f"\n(written to bench/out/latest.md, bench/out/{name} and bench/out/latest.json)")
+    return 1 if any(row.error for row in rows) else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
