@@ -74,6 +74,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ASSET_ALLOWED_PORTS": tuple(int(p) for p in _list(e("ASSET_ALLOWED_PORTS", "80,443"))),
         "ASSET_FETCH_ALLOW_PRIVATE": _bool(e("ASSET_FETCH_ALLOW_PRIVATE")),
         "LOCAL_WORK_THREADS": int(e("LOCAL_WORK_THREADS", "4")),
+        # Decoded pixels one process may hold at once while checking images and making thumbnails
+        "MEDIA_DECODE_MEMORY_MB": int(e("MEDIA_DECODE_MEMORY_MB", "256")),
         # Waiting on background work inside a create request (decision 5)
         "REQUEST_WAIT_SECONDS": float(e("REQUEST_WAIT_SECONDS", "30")),
         # Storyboards

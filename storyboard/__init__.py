@@ -20,6 +20,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     from storyboard import cli
     from storyboard.api import principal, register
     from storyboard.api.base import Api
+    from storyboard.integrations import media
     from storyboard.models import db
     from storyboard.services import webhooks
     from storyboard.services.core import transactions
@@ -30,6 +31,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     app.config.update(settings.finalize(values))
     app.config.update(_api_settings())
     _setup_logging(app)
+    media.set_decode_budget(app.config["MEDIA_DECODE_MEMORY_MB"])
     _setup_database(app, db)
     webhooks.install(db.session)
     Migrate(app, db, directory=str(settings.ROOT / "migrations"), render_as_batch=True)

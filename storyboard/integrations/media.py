@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import codecs
+import ctypes
 import io
 import logging
 import subprocess
-from dataclasses import dataclass
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 import filetype
 from PIL import Image
@@ -32,6 +36,72 @@ class MediaInfo:
     width: int | None
     height: int | None
     duration: float | None
+    # An image's thumbnail, made from the decode that checked it (None: not made yet, or it failed).
+    thumbnail: bytes | None = field(default=None, repr=False, compare=False)
+
+
+class DecodeBudget:
+    """The bytes of decoded pixels this process may hold at once. A decode reserves what it will need before it
+    starts and waits while others hold the rest, so small images decode side by side and huge ones one at a
+    time; an image that needs more than the whole budget is refused (422). Pillow frees an image's blocks when it
+    is closed, so the memory returns once the decode is done."""
+
+    def __init__(self, limit_bytes: int):
+        self.limit = limit_bytes
+        self._used = 0
+        self._free = threading.Condition()
+
+    @contextmanager
+    def hold(self, nbytes: int) -> Iterator[None]:
+        if nbytes > self.limit:
+            mb = -(-nbytes // MB)
+            raise errors.Unprocessable(
+                f"Image too large to process ({mb} MB decoded, the limit is {self.limit // MB} MB)"
+            )
+        with self._free:
+            self._free.wait_for(lambda: self._used + nbytes <= self.limit)
+            self._used += nbytes
+        try:
+            yield
+        finally:
+            with self._free:
+                self._used -= nbytes
+                self._free.notify_all()
+
+
+MB = 1024 * 1024
+DECODE_BUDGET = DecodeBudget(256 * MB)
+
+
+def set_decode_budget(megabytes: int) -> None:
+    """MEDIA_DECODE_MEMORY_MB, set by create_app (one budget per process, shared by its threads)."""
+    DECODE_BUDGET.limit = max(1, int(megabytes)) * MB
+    _return_large_blocks_to_the_os()
+
+
+def _return_large_blocks_to_the_os() -> None:
+    """Pillow allocates pixels in 16 MB blocks. After the first such block is freed, glibc raises its mmap
+    threshold and keeps later blocks in the heap of the thread that freed them, so a worker's RSS stays at its
+    peak (measured: +363 MB after four 49 MP decodes, +6 MB with this). A fixed threshold of 1 MiB gives every
+    large block its own mapping, returned to the system when freed. A no-op where libc has no mallopt."""
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(ctypes.c_int(M_MMAP_THRESHOLD), ctypes.c_int(1 * MB))
+    except (OSError, AttributeError):
+        pass
+
+
+M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter
+# Rows of the full-size image converted at a time while it is scaled down for its thumbnail.
+STRIP_BYTES = 16 * MB
+
+
+def decoded_bytes(img: Image.Image) -> int:
+    """What decoding `img` (at its current, possibly drafted, size) and making its thumbnail holds: the pixels
+    (Pillow keeps multi-band pixels in 4 bytes a pixel) and one strip converted for scaling."""
+    pixels = img.size[0] * img.size[1]
+    per_pixel = 1 if img.mode in ("1", "P", "L") else 2 if img.mode in ("LA", "PA", "I;16") else 4
+    return pixels * per_pixel + 2 * STRIP_BYTES
 
 
 @dataclass(frozen=True)
@@ -155,6 +225,9 @@ def _corrupt(asset_type: str) -> errors.Unprocessable:
 
 
 def _inspect_image(path: str, kind: _Kind) -> MediaInfo:
+    """Check an image by decoding all of it, within the decode budget, and make its thumbnail from that decode.
+    JPEG decodes at 1/2..1/8 scale when that is enough for the thumbnail: every byte is still decoded (a
+    truncated file still fails), in a fraction of the memory."""
     too_large = errors.Unprocessable(f"Image too large (max {MAX_IMAGE_PIXELS // 1_000_000} megapixels)")
     try:
         with Image.open(path, formats=PIL_FORMATS) as img:
@@ -163,8 +236,12 @@ def _inspect_image(path: str, kind: _Kind) -> MediaInfo:
                 raise too_large
             if (img.format or "").lower() != kind.format:
                 raise _corrupt("image")
-            # A full decode: headers alone let truncated files and polyglots through.
-            img.load()
+            img.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+            with DECODE_BUDGET.hold(decoded_bytes(img)):
+                # A full decode: headers alone let truncated files and polyglots through.
+                img.load()
+                thumbnail = _thumbnail_or_none(img)
+                img.close()  # the pixels go before the budget is handed back
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise too_large from None
     except errors.StoryboardError:
@@ -172,7 +249,7 @@ def _inspect_image(path: str, kind: _Kind) -> MediaInfo:
     except Exception as exc:  # Pillow's decoders raise many types (OSError, SyntaxError, ValueError, ...)
         log.info("Image decode failed: %r", exc)
         raise _corrupt("image") from None
-    return MediaInfo("image", kind.mime, kind.format, width, height, None)
+    return MediaInfo("image", kind.mime, kind.format, width, height, None, thumbnail)
 
 
 def _inspect_av(path: str, kind: _Kind, declared_type: str) -> MediaInfo:
@@ -207,11 +284,19 @@ def _probe(path: str, demuxer: str) -> ffmpeg.Probe:
 def make_thumbnail(path: str, info: MediaInfo) -> bytes | None:
     """A JPEG no larger than 128 px a side for images and videos; None for other types or on failure.
 
-    Failures are logged and swallowed: a missing thumbnail must not fail an otherwise good asset.
+    Failures are logged and swallowed: a missing thumbnail must not fail an otherwise good asset. An image
+    checked by `inspect_file` already carries its thumbnail.
     """
+    if info.thumbnail is not None:
+        return info.thumbnail
     try:
         if info.asset_type == "image":
-            return _image_thumbnail(path)
+            with Image.open(path, formats=PIL_FORMATS) as img:
+                img.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
+                with DECODE_BUDGET.hold(decoded_bytes(img)):
+                    thumbnail = _image_thumbnail(img)
+                    img.close()
+                    return thumbnail
         if info.asset_type == "video":
             return _video_thumbnail(path, info)
     except Exception as exc:  # any decoder or subprocess failure means "no thumbnail", by contract
@@ -219,15 +304,40 @@ def make_thumbnail(path: str, info: MediaInfo) -> bytes | None:
     return None
 
 
-def _image_thumbnail(source: str | io.BytesIO) -> bytes:
-    with Image.open(source, formats=PIL_FORMATS) as img:
-        # JPEG can decode at 1/2..1/8 scale, which saves most of the work for large photos.
-        img.draft("RGB", (THUMBNAIL_SIDE * 2, THUMBNAIL_SIDE * 2))
-        picture = img.convert("RGBA") if img.mode in ("1", "P") else img
-        picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
-        out = io.BytesIO()
-        _flatten(picture).save(out, "JPEG", quality=85)
-        return out.getvalue()
+def _thumbnail_or_none(img: Image.Image) -> bytes | None:
+    try:
+        return _image_thumbnail(img)
+    except Exception as exc:  # a decoded image whose thumbnail fails is still a good asset
+        log.warning("Thumbnail failed: %r", exc)
+        return None
+
+
+def _image_thumbnail(img: Image.Image) -> bytes:
+    """The JPEG thumbnail of an open (drafted) image, without a full-size copy of it (see `_reduced`)."""
+    picture = _reduced(img)
+    picture.thumbnail((THUMBNAIL_SIDE, THUMBNAIL_SIDE), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    _flatten(picture).save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _reduced(img: Image.Image) -> Image.Image:
+    """`img` averaged down to about twice the thumbnail's size (as Pillow's reducing_gap=2 would), strip by strip.
+
+    Pillow converts a whole RGBA image to premultiplied alpha (and a palette image to RGBA) before scaling it: a
+    second full-size copy, 196 MB for 49 megapixels. Each strip here is a whole number of the reduction's boxes
+    tall, so the result is the same, while only one strip is converted at a time."""
+    width, height = img.size
+    factor = max(1, max(width, height) // (2 * THUMBNAIL_SIDE))
+    mode = "RGBA" if img.mode in ("1", "P", "PA") else img.mode
+    if factor == 1:
+        return img.convert(mode) if mode != img.mode else img.copy()
+    rows = max(1, STRIP_BYTES // (width * 4 * factor)) * factor
+    out = Image.new(mode, (-(-width // factor), -(-height // factor)))
+    for top in range(0, height, rows):
+        strip = img.crop((0, top, width, min(height, top + rows)))
+        out.paste((strip.convert(mode) if mode != img.mode else strip).reduce(factor), (0, top // factor))
+    return out
 
 
 def _flatten(img: Image.Image) -> Image.Image:
@@ -247,5 +357,6 @@ def _video_thumbnail(path: str, info: MediaInfo) -> bytes | None:
             path, seek, demuxer=_DEMUXERS[info.format], timeout=PROBE_TIMEOUT_SECONDS, fit=THUMBNAIL_SIDE * 2
         )
         if frame:
-            return _image_thumbnail(io.BytesIO(frame))
+            with Image.open(io.BytesIO(frame)) as img:
+                return _image_thumbnail(img)
     return None

@@ -6,16 +6,12 @@ from __future__ import annotations
 import http.client
 import io
 import os
-import socket
-import subprocess
-import sys
-import time
 import wave
 
 import pytest
 
 from tests.support.envelope import assert_ok
-from tests.support.workers import ROOT, worker_env
+from tests.support.gunicorn import Gunicorn
 
 pytestmark = pytest.mark.slow
 
@@ -37,31 +33,12 @@ def _noise_wav(frames: int) -> bytes:
 DATA = _noise_wav((5 * MIB + 4321) // 2)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def gunicorn(app):
     """One gunicorn for the module's tests (each test's rows are its own: the server reads them per request)."""
-    port = _free_port()
-    env = worker_env(app, GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1", GUNICORN_THREADS="4")
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null", "wsgi:app"]
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    try:
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None, proc.stderr.read().decode(errors="replace")
-                time.sleep(0.05)
-        yield port
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+    server = Gunicorn(app)
+    yield server.port
+    server.stop()
 
 
 def _get(port: int, path: str, key: str, headers: dict | None = None):
