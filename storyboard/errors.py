@@ -153,6 +153,11 @@ class UpstreamTimeout(StoryboardError):
     default_message = "Upstream service timed out"
 
 
+class InsufficientStorage(StoryboardError):
+    status = 507
+    default_message = "Insufficient storage"
+
+
 def error_class(status: int) -> type[StoryboardError]:
     """The error class that answers `status` (UpstreamFailed when none does)."""
     for cls in (
@@ -165,6 +170,7 @@ def error_class(status: int) -> type[StoryboardError]:
         Unprocessable,
         UpstreamFailed,
         UpstreamTimeout,
+        InsufficientStorage,
     ):
         if cls.status == status:
             return cls

@@ -17,7 +17,10 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    """The database (and Redis, when configured) answer."""
+    """The database, the blob store (and Redis, when configured) answer; a nearly full blob store is reported
+    ("degraded") but still ready: it serves reads."""
     checks = core.readiness(current_app.config.get("REDIS_URL"))
-    ok = all(value == "ok" for value in checks.values())
-    return jsonify({"status": "ok" if ok else "unavailable", "checks": checks}), 200 if ok else 503
+    if any(value == "unavailable" for value in checks.values()):
+        return jsonify({"status": "unavailable", "checks": checks}), 503
+    status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return jsonify({"status": status, "checks": checks}), 200

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from storyboard import errors
 from storyboard.models import Blob, db
 from storyboard.models.base import new_id
 
@@ -48,7 +51,8 @@ class BlobStore(ABC):
 
     def _put(self, stage: Callable[[str], tuple[str, int]], content_type: str) -> tuple[Blob, bool]:
         blob_id = new_id()
-        sha, size = stage(blob_id)
+        with disk_space_errors():
+            sha, size = stage(blob_id)
         existing = db.session.scalar(select(Blob).where(Blob.sha256 == sha))
         if existing is not None:
             self._drop_staged(sha, blob_id)
@@ -99,10 +103,30 @@ class BlobStore(ABC):
         when this store keeps no files (or lacks this one). The caller closes it."""
         return None
 
+    def check(self, min_free_bytes: int) -> str:
+        """For /readyz: "ok", "nearly full" (less than `min_free_bytes` left: reads work, large writes will
+        not) or "unavailable" (cannot be written). Stores without a local disk answer "ok"."""
+        return "ok"
+
     def discard_uncommitted(self, sha: str) -> None:
         """After a rollback: remove bytes written for a row that never got committed."""
         if db.session.scalar(select(Blob.id).where(Blob.sha256 == sha)) is None:
             self.delete_content(sha)
+
+
+DISK_FULL = frozenset({errno.ENOSPC, errno.EDQUOT})
+
+
+@contextmanager
+def disk_space_errors() -> Iterator[None]:
+    """A full disk (or quota) while writing blobs or their scratch files answers 507 with a message, not a bare
+    500; the caller's unit of work removes what was half written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in DISK_FULL:
+            raise errors.InsufficientStorage("Insufficient storage: the blob store's disk is full") from exc
+        raise
 
 
 def read_full(stream: BinaryIO, size: int) -> bytes:

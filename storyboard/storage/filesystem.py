@@ -56,6 +56,20 @@ class FilesystemStore(BlobStore):
     def exists(self, blob: Blob) -> bool:
         return self.path(blob.sha256).is_file()
 
+    def check(self, min_free_bytes: int) -> str:
+        try:
+            fd, probe = tempfile.mkstemp(dir=self.root / "tmp", prefix="ready-")
+            try:
+                os.write(fd, b"ok")
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+                os.unlink(probe)
+            stats = os.statvfs(self.root)
+        except OSError:
+            return "unavailable"
+        return "nearly full" if stats.f_bavail * stats.f_frsize < min_free_bytes else "ok"
+
     def scratch_parent(self) -> str | None:
         return str(self.root / "tmp")
 

@@ -22,6 +22,7 @@ from storyboard.services.assets.library import (
 from storyboard.services.core import idempotency
 from storyboard.services.core.transactions import UnitOfWork, abandon, end_read, unit_of_work
 from storyboard.services.core.waiting import wait_until
+from storyboard.storage.base import disk_space_errors
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +90,7 @@ def download_asset(asset_id: str) -> Asset | None:
 
 
 def _download(url: str, path: str) -> FetchResult:
-    with open(path, "wb") as out:
+    with disk_space_errors(), open(path, "wb") as out:
         return fetcher().fetch_to(url, out)
 
 

@@ -20,6 +20,7 @@ from storyboard.services.core.blobs import Readout, Span
 from storyboard.services.core.scoping import get_owned, get_owned_with, owned_query, paginate
 from storyboard.services.core.transactions import UnitOfWork, unit_of_work
 from storyboard.storage import get_store
+from storyboard.storage.base import disk_space_errors
 
 COPY_CHUNK = 1024 * 1024
 
@@ -119,7 +120,7 @@ def apply_media(asset: Asset, info: MediaInfo, blob: Blob, thumb: Blob | None, s
 def _save_upload(stream: BinaryIO, folder: str, cap: int) -> tuple[str, int, str]:
     """(path, size, sha256) of the upload written to `folder`; 413 past `cap` bytes."""
     path, size, digest = os.path.join(folder, "upload"), 0, hashlib.sha256()
-    with open(path, "wb") as out:
+    with disk_space_errors(), open(path, "wb") as out:
         while chunk := stream.read(COPY_CHUNK):
             size += len(chunk)
             if size > cap:
