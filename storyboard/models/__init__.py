@@ -8,6 +8,7 @@ from .client import Client
 from .job import JOB_STATUSES, RENDERABLE, STATUS_ALIASES, WORKING, Job, JobEvent, allowed_actions
 from .misc import IdempotencyKey, WebhookDelivery
 from .scene import Scene, SceneRevision
+from .tally import JobTally
 from .user import ApiKey, User
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "WebhookDelivery",
     "Scene",
     "SceneRevision",
+    "JobTally",
     "ApiKey",
     "User",
 ]

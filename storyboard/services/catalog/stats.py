@@ -1,25 +1,26 @@
-"""Per-client and per-campaign numbers, computed by SQL aggregation."""
+"""Per-client and per-campaign numbers: job numbers from the tallies (kept by triggers), the rest counted."""
 
 from __future__ import annotations
 
 from sqlalchemy import case, func, select
 
-from storyboard.models import Asset, Campaign, Job, User, db
+from storyboard.models import Asset, Campaign, JobTally, User, db
+from storyboard.models.tally import MICROS
 from storyboard.services.catalog.campaigns import get_campaign
 from storyboard.services.catalog.clients import get_client
 
 
 def _job_numbers(condition) -> dict:
-    completed = Job.status == "completed"
+    completed = JobTally.status == "completed"
     row = db.session.execute(
         select(
-            func.count(Job.id),
-            func.count(case((completed, 1))),
-            func.coalesce(func.sum(case((completed, Job.actual_cost), else_=0.0)), 0.0),
+            func.coalesce(func.sum(JobTally.job_count), 0),
+            func.coalesce(func.sum(case((completed, JobTally.job_count), else_=0)), 0),
+            func.coalesce(func.sum(case((completed, JobTally.cost_micros), else_=0)), 0),
         ).where(condition)
     ).one()
-    jobs, videos, spend = row
-    return {"jobCount": jobs, "videoCount": videos, "totalSpend": round(float(spend), 4)}
+    jobs, videos, micros = (int(value) for value in row)
+    return {"jobCount": jobs, "videoCount": videos, "totalSpend": round(micros / MICROS, 4)}
 
 
 def _count(model, condition) -> int:
@@ -28,7 +29,7 @@ def _count(model, condition) -> int:
 
 def client_stats(owner: User, client_id: str) -> dict:
     client = get_client(owner, client_id)
-    numbers = _job_numbers(Job.client_id == client.id)
+    numbers = _job_numbers(JobTally.client_id == client.id)
     numbers["campaignCount"] = _count(Campaign, Campaign.client_id == client.id)
     numbers["assetCount"] = _count(Asset, Asset.client_id == client.id)
     return numbers
@@ -36,7 +37,7 @@ def client_stats(owner: User, client_id: str) -> dict:
 
 def campaign_stats(owner: User, campaign_id: str) -> dict:
     campaign = get_campaign(owner, campaign_id)
-    numbers = _job_numbers(Job.campaign_id == campaign.id)
+    numbers = _job_numbers(JobTally.campaign_id == campaign.id)
     numbers["assetCount"] = _count(Asset, Asset.campaign_id == campaign.id)
     videos = numbers["videoCount"]
     numbers["avgCost"] = round(numbers["totalSpend"] / videos, 4) if videos else 0.0
