@@ -84,8 +84,18 @@ _children: list[subprocess.Popen] = []
 _cleanups: list = []
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when the bench dies, even by SIGKILL (Linux prctl PR_SET_PDEATHSIG)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def spawn(args: list[str], **kwargs) -> subprocess.Popen:
-    proc = subprocess.Popen(args, **kwargs)
+    proc = subprocess.Popen(args, preexec_fn=_die_with_parent, **kwargs)  # children die with us
     _children.append(proc)
     return proc
 
@@ -167,6 +177,7 @@ class Redis:
         if not exe:
             raise RuntimeError("redis-server not found: apt-get install -y redis-server")
         self.port = free_port()
+        on_exit(lambda: shutil.rmtree(workdir, ignore_errors=True))
         self.proc = spawn(
             [exe, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
              "--dir", str(workdir), "--maxmemory-policy", "noeviction"],
@@ -268,7 +279,8 @@ class Service:
             cwd=self.root, env=self.env, capture_output=True, text=True,
         )  # fmt: skip
         if done.returncode:
-            raise RuntimeError(f"{self.label}: flask {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+            last = (done.stderr.strip().splitlines() or ["?"])[-1]
+            raise RuntimeError(f"{self.label}: flask {' '.join(args)} failed: {last}\n{done.stderr[-2000:]}")
         return done.stdout
 
     def _log(self, name: str):
