@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import logging
 import re
@@ -18,6 +17,7 @@ import requests
 import urllib3
 
 from storyboard import errors
+from storyboard.integrations.hashing import BackgroundSha256
 from storyboard.integrations.http_session import REFUSED, hardened_session, ip_allowed
 
 log = logging.getLogger(__name__)
@@ -241,8 +241,8 @@ class Fetcher:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > self.policy.max_bytes:
             raise self._too_large()
-        digest, size = hashlib.sha256(), 0
-        with _Watchdog(response, deadline) as watchdog:
+        size = 0
+        with BackgroundSha256() as digest, _Watchdog(response, deadline) as watchdog:
             while chunk := self._read(response, watchdog, deadline):
                 size += len(chunk)
                 if size > self.policy.max_bytes:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
@@ -11,6 +10,7 @@ from flask import current_app
 from sqlalchemy import select
 
 from storyboard import errors
+from storyboard.integrations.hashing import BackgroundSha256
 from storyboard.integrations.media import MediaInfo, inspect_file, make_thumbnail
 from storyboard.models import Asset, Blob, User, db, utcnow
 from storyboard.services.catalog.campaigns import campaign_of_client, get_campaign
@@ -119,8 +119,8 @@ def apply_media(asset: Asset, info: MediaInfo, blob: Blob, thumb: Blob | None, s
 
 def _save_upload(stream: BinaryIO, folder: str, cap: int) -> tuple[str, int, str]:
     """(path, size, sha256) of the upload written to `folder`; 413 past `cap` bytes."""
-    path, size, digest = os.path.join(folder, "upload"), 0, hashlib.sha256()
-    with disk_space_errors(), open(path, "wb") as out:
+    path, size = os.path.join(folder, "upload"), 0
+    with disk_space_errors(), open(path, "wb") as out, BackgroundSha256() as digest:
         while chunk := stream.read(COPY_CHUNK):
             size += len(chunk)
             if size > cap:
