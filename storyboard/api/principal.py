@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app, g, request
 
 from storyboard import errors
+from storyboard.api import csrf
 from storyboard.services import accounts
 
 # Paths under /api that answer without credentials.
@@ -20,7 +21,10 @@ def needs_auth(path: str) -> bool:
 
 def authenticate() -> None:
     """before_request hook: every /api route except the public ones needs a valid credential."""
-    if request.method == "OPTIONS" or not needs_auth(request.path):
+    if request.method == "OPTIONS":
+        return
+    if not needs_auth(request.path):
+        csrf.check_login()
         return
     g.principal = _principal()
 
@@ -29,6 +33,7 @@ def _principal():
     secret = current_app.config["SECRET_KEY"]
     cookie = request.cookies.get("access_token")
     if cookie and (user := accounts.user_for_token(cookie, secret)):
+        csrf.check_cookie_request()
         return user
     api_key = request.headers.get("X-API-Key")
     if api_key and (user := accounts.user_for_api_key(api_key)):
