@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storyboard import errors
+from storyboard.api import headers
 from storyboard.models import iso_z
 from storyboard.wire.base import Schema
 
@@ -130,9 +131,13 @@ class Blueprint(_Blueprint):
 
 
 class Api(_Api):
-    """Routes every error through one body builder."""
+    """Routes every error through one body builder and adds the security headers to every response."""
 
     ERROR_SCHEMA = ErrorSchema
+
+    def init_app(self, app, *, spec_kwargs=None):
+        super().init_app(app, spec_kwargs=spec_kwargs)
+        app.after_request(headers.secure)
 
     def _register_error_handlers(self):
         super()._register_error_handlers()
