@@ -4,6 +4,11 @@
 import task modules), queue, RQ job id and hard timeout. Enqueuers start work with `start(kind, id)`,
 and sweepers ask `is_alive(kind, id)` with the same table, so an id format is written once.
 Both runners call the same task function with the same arguments.
+
+The row that needs the work already says so (a pending asset, a pending job, ...), so Redis is a
+messenger, not the record: `start` never raises when Redis is down or slow (every call is bounded by
+REDIS_SOCKET_TIMEOUT_SECONDS), it logs the outage once and returns False, and the sweeper starts the
+work once Redis answers again.
 """
 
 from __future__ import annotations
@@ -12,10 +17,12 @@ import importlib
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 
-from flask import current_app
+from flask import current_app, g, has_request_context
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +53,9 @@ QUEUES = tuple(dict.fromkeys(work.queue for work in WORK.values()))
 RETRY_INTERVALS = [10, 30, 90]
 LIVE_STATES = {"queued", "started", "scheduled", "deferred"}
 
+# Set on `g` once Redis failed during this request: later starts of the same request skip it.
+_FAILED_IN_REQUEST = "storyboard_redis_failed"
+
 _executor: ThreadPoolExecutor | None = None
 _timers: dict[threading.Timer, float] = {}
 _executor_lock = threading.Lock()
@@ -56,27 +66,56 @@ def resolve(path: str):
     return getattr(importlib.import_module(module), name)
 
 
-def start(kind: str, object_id: str, *, attempt: int = 1, delay: float = 0) -> None:
-    """Run the `kind` work of `object_id` in the background (after `delay` s); call after the caller's commit."""
+def start(kind: str, object_id: str, *, attempt: int = 1, delay: float = 0) -> bool:
+    """Run the `kind` work of `object_id` in the background (after `delay` s); call after the caller's commit.
+
+    True once the work is handed over (or was already queued or running); False when Redis did not answer:
+    nothing is raised, the row still says the work is due and the sweeper starts it later."""
     work = WORK[kind]
     app = current_app._get_current_object()
-    if app.config.get("REDIS_URL"):
-        _enqueue_rq(app, work, object_id, work.job_id(object_id, attempt), delay)
-    else:
+    if not app.config.get("REDIS_URL"):
         _submit_local(app, work.task, (object_id,), delay)
+        return True
+    if has_request_context() and g.get(_FAILED_IN_REQUEST):
+        return False  # one wait per request: a bulk create must not wait once per item on a frozen Redis
+    from redis.exceptions import RedisError
+
+    try:
+        _enqueue_rq(app, work, object_id, work.job_id(object_id, attempt), delay)
+    except RedisError as exc:
+        _outage.failed(exc)
+        if has_request_context():
+            g.setdefault(_FAILED_IN_REQUEST, True)
+        return False
+    _outage.answered()
+    return True
 
 
 def is_alive(kind: str, object_id: str, *, attempt: int = 1) -> bool:
-    """True while RQ still holds that work queued, running or scheduled (never true in process mode)."""
-    return job_state(WORK[kind].job_id(object_id, attempt)) in LIVE_STATES
+    """True while RQ still holds that work queued, running or scheduled (never true in process mode).
+
+    Raises redis' errors when Redis does not answer: "unknown" must never read as "lost"."""
+    return state(kind, object_id, attempt=attempt) in LIVE_STATES
+
+
+def state(kind: str, object_id: str, *, attempt: int = 1) -> str | None:
+    """RQ's status of that work ("failed": RQ used up its retries), None when RQ holds no such job."""
+    return job_state(WORK[kind].job_id(object_id, attempt))
+
+
+def knows_live_work() -> bool:
+    """Whether `is_alive` can tell: RQ can, the in-process runner cannot (it holds no record of its work)."""
+    return bool(current_app.config.get("REDIS_URL"))
 
 
 def _enqueue_rq(app, work: Work, object_id: str, job_id: str, delay: float = 0):
     from datetime import timedelta
 
     from rq import Queue, Retry
+    from rq.exceptions import DuplicateJobError
 
-    q = Queue(queue_name(app, work.queue), connection=redis_connection(app))
+    conn = redis_connection(app)
+    q = Queue(queue_name(app, work.queue), connection=conn)
     options = dict(
         job_id=job_id,
         job_timeout=work.timeout,
@@ -86,9 +125,47 @@ def _enqueue_rq(app, work: Work, object_id: str, job_id: str, delay: float = 0):
     )
     if delay > 0:
         # Delayed jobs need a worker started with the scheduler (ours always is).
-        q.enqueue_in(timedelta(seconds=delay), work.task, object_id, **options)
-    else:
-        q.enqueue(work.task, object_id, **options)
+        if _clear_dead(conn, q.name, job_id):
+            q.enqueue_in(timedelta(seconds=delay), work.task, object_id, **options)
+        return
+    # `unique` makes "is a job of this id there?" and the enqueue one atomic step: a sweeper and a late
+    # request (or two sweepers) never queue the same work twice.
+    for _ in range(2):
+        try:
+            q.enqueue(work.task, object_id, unique=True, **options)
+            return
+        except DuplicateJobError:
+            if not _clear_dead(conn, q.name, job_id):
+                return  # queued or running already: nothing to add
+
+
+def _clear_dead(conn, queue: str, job_id: str) -> bool:
+    """Delete a finished, failed or stopped job of this id; False when a live one holds the id.
+
+    A job re-enqueued over an old hash would keep that hash's expiry (a finished job's result TTL) and its
+    stale fields, and could vanish while it waits; so the old job goes first, together with its registry
+    entries, under WATCH so a job that comes alive meanwhile is kept."""
+    from redis.exceptions import WatchError
+    from rq.job import Job
+    from rq.registry import CanceledJobRegistry, FailedJobRegistry, FinishedJobRegistry
+
+    key = Job.key_for(job_id)
+    registries = [r(queue, connection=conn).key for r in (FailedJobRegistry, FinishedJobRegistry, CanceledJobRegistry)]
+    for _ in range(3):
+        with conn.pipeline() as pipe:
+            try:
+                pipe.watch(key)
+                if _decoded(pipe.hget(key, "status")) in LIVE_STATES:
+                    return False
+                pipe.multi()
+                pipe.delete(key)
+                for registry in registries:
+                    pipe.zrem(registry, job_id)
+                pipe.execute()
+                return True
+            except WatchError:  # the job changed under us: look again
+                continue
+    return False
 
 
 def job_state(job_id: str) -> str | None:
@@ -96,13 +173,41 @@ def job_state(job_id: str) -> str | None:
     app = current_app._get_current_object()
     if not app.config.get("REDIS_URL"):
         return None
-    from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
+    return _decoded(redis_connection(app).hget(Job.key_for(job_id), "status"))
+
+
+def _decoded(value: bytes | None) -> str | None:
+    return value.decode() if value is not None else None
+
+
+def ping() -> None:
+    """Raise unless Redis answers within the configured timeouts (readiness)."""
+    redis_connection(current_app._get_current_object()).ping()
+
+
+@contextmanager
+def exclusive(name: str, *, hold: float, wait: float) -> Iterator[bool]:
+    """One holder at a time across every process on this Redis (in process mode: this process only).
+
+    Yields False when another holder kept it for `wait` s; the lock lapses after `hold` s if its holder dies."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        yield True
+        return
+    from redis.exceptions import LockError
+
+    lock = redis_connection(app).lock(f"storyboard:lock:{queue_name(app, name)}", timeout=hold, blocking_timeout=wait)
+    acquired = lock.acquire()
     try:
-        return str(Job.fetch(job_id, connection=redis_connection(app)).get_status(refresh=True).value)
-    except NoSuchJobError:
-        return None
+        yield acquired
+    finally:
+        if acquired:
+            try:
+                lock.release()
+            except LockError:  # it lapsed while we worked; someone else may hold it now
+                pass
 
 
 def queue_name(app, queue: str) -> str:
@@ -111,12 +216,50 @@ def queue_name(app, queue: str) -> str:
 
 
 def redis_connection(app):
-    from redis import Redis
-
+    """The app's Redis client: every call bounded by the configured timeouts, a dead connection retried once."""
     conn = app.extensions.get("storyboard_redis")
     if conn is None:
-        conn = app.extensions["storyboard_redis"] = Redis.from_url(app.config["REDIS_URL"])
+        conn = app.extensions["storyboard_redis"] = new_redis(app.config)
     return conn
+
+
+def new_redis(config):
+    """A Redis client with bounded calls: a refused or reset connection is retried once at once (a restarted
+    server), a timeout is not (a frozen one would double every wait)."""
+    from redis import Redis
+    from redis.backoff import NoBackoff
+    from redis.exceptions import ConnectionError
+    from redis.retry import Retry
+
+    return Redis.from_url(
+        config["REDIS_URL"],
+        socket_timeout=config.get("REDIS_SOCKET_TIMEOUT_SECONDS", 2.0),
+        socket_connect_timeout=config.get("REDIS_CONNECT_TIMEOUT_SECONDS", 2.0),
+        health_check_interval=config.get("REDIS_HEALTH_CHECK_SECONDS", 15),
+        retry=Retry(NoBackoff(), 1, supported_errors=(ConnectionError,)),
+    )
+
+
+class _Outage:
+    """Logs a Redis outage once when it starts and once when it ends, not once per failed call."""
+
+    def __init__(self) -> None:
+        self.since: float | None = None
+
+    def failed(self, exc: Exception) -> None:
+        if self.since is None:
+            self.since = time.monotonic()
+            log.warning("Redis does not answer (%s): new work waits for the sweeper until it does", exc)
+        else:
+            log.debug("Redis still does not answer: %s", exc)
+
+    def answered(self) -> None:
+        if self.since is not None:
+            log.warning("Redis answers again after %.0f s", time.monotonic() - self.since)
+            self.since = None
+
+
+_outage = _Outage()
 
 
 def _local_executor(threads: int) -> ThreadPoolExecutor:

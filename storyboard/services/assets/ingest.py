@@ -67,8 +67,9 @@ def create_pending_from_url(owner: User, item: Mapping, *, client_id: str | None
     return asset
 
 
-def enqueue_ingest(asset_id: str) -> None:
-    queue.start("ingest", asset_id)
+def enqueue_ingest(asset_id: str) -> bool:
+    """Start the download; False when the queue did not take it (the sweeper starts the pending asset later)."""
+    return queue.start("ingest", asset_id)
 
 
 def download_asset(asset_id: str) -> Asset | None:
@@ -127,7 +128,8 @@ def create_from_url(owner: User, data: dict, *, wait: float, key: str | None) ->
     asset = create_pending_from_url(owner, data, client_id=client_id, campaign_id=campaign_id)
     idempotency.remember(owner, "assets.from-url", key, data, asset.id)
     db.session.commit()
-    enqueue_ingest(asset.id)
+    if not enqueue_ingest(asset.id):
+        wait = 0  # nothing will happen until the sweeper starts it: answer at once
     asset = _wait(asset.id, wait)
     # Prefer: respond-async (wait 0) always answers 202 with the asset as it is now; the client polls.
     return asset, _settle(asset) if wait > 0 else False
@@ -167,10 +169,9 @@ def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:
         except errors.StoryboardError as exc:
             results.append({"error": exc.message})
     db.session.commit()
-    for result in results:
-        if "asset_id" in result:
-            enqueue_ingest(result["asset_id"])
-    return _bulk_outcome(results, wait)
+    started = [enqueue_ingest(result["asset_id"]) for result in results if "asset_id" in result]
+    # A download the queue did not take starts with the sweeper: no use waiting for it.
+    return _bulk_outcome(results, wait if all(started) else 0)
 
 
 def _bulk_outcome(results: list[dict], wait: float) -> dict:

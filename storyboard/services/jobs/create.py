@@ -23,15 +23,20 @@ def create_job(owner: User, brief: Mapping, *, key: str | None = None, wait: flo
 
     Returns (job, finished); a job whose storyboard failed raises UpstreamFailed carrying the job as `data`.
     """
-    job_id = idempotency.lookup(owner, SCOPE, key, brief) or _insert(owner, brief, key)
-    if wait <= 0:
-        # Prefer: respond-async always answers 202 with the job as it is now; the client polls.
+    job_id = idempotency.lookup(owner, SCOPE, key, brief)
+    queued = True
+    if job_id is None:
+        job_id, queued = _insert(owner, brief, key)
+    if wait <= 0 or not queued:
+        # Prefer: respond-async answers 202 with the job as it is now; so does a create whose storyboard the
+        # queue did not take (Redis down or slow): the job stays pending, the sweeper starts it, the client polls.
         return queries.get_job(owner, job_id), False
     return await_storyboard(owner, job_id, wait)
 
 
-def _insert(owner: User, brief: Mapping, key: str | None) -> str:
-    """Check every reference, then store job, assets and key in one commit and enqueue the storyboard."""
+def _insert(owner: User, brief: Mapping, key: str | None) -> tuple[str, bool]:
+    """Check every reference, then store job, assets and key in one commit and enqueue the storyboard;
+    returns (job id, whether the queue took the storyboard)."""
     context = brief["context"]
     if brief.get("callback_url"):
         webhooks.validate_callback_url(brief["callback_url"])
@@ -43,8 +48,7 @@ def _insert(owner: User, brief: Mapping, key: str | None) -> str:
         asset_ids = attachments.attach(owner, items, client_id=client.id, campaign_id=campaign_id)
         job_id = _add_job(owner, brief, client, campaign, asset_ids)
         idempotency.remember(owner, SCOPE, key, brief, job_id)
-    queue.start("storyboard", job_id)
-    return job_id
+    return job_id, queue.start("storyboard", job_id)
 
 
 def _add_job(owner: User, brief: Mapping, client: Client, campaign: Campaign | None, asset_ids: list[str]) -> str:
