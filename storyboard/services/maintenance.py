@@ -1,7 +1,12 @@
-"""The sweeper: finds work that lost its worker (a killed process, a flushed queue) and settles it, so no row
-waits forever. Downloads are failed, renders requeued (at most twice) then failed, webhook deliveries resent.
+"""The sweeper: finds work that has no live queue job (Redis was down when it was due, a flushed or restarted
+Redis, a killed worker) and starts it again, so no row waits forever. Every kind of work is covered: pending
+downloads, storyboards, renders and webhook deliveries. Work lost too often or waiting too long is failed.
 
-Whether work is alive is asked of the queue with the same table that started it (`queue.WORK`).
+Whether work is alive is asked of the queue with the same table that started it (`queue.WORK`); a Redis that
+does not answer raises there, so "unknown" never reads as "lost". A row younger than SWEEP_GRACE_SECONDS is
+left alone: its creator's enqueue may still be in flight. In process mode (no Redis) nothing says whether work
+still runs, so only long silences count: a download older than its deadline, a render untouched for
+RENDER_STALE_SECONDS. Sweeps take turns across processes (a lock in Redis), so two never start one thing twice.
 """
 
 from __future__ import annotations
@@ -9,15 +14,15 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import func, select
 
 from storyboard import errors, queue
-from storyboard.models import RENDERABLE, Asset, Job, JobEvent, db, utcnow
-from storyboard.services import webhooks
+from storyboard.models import RENDERABLE, WORKING, Asset, Job, JobEvent, db, utcnow
+from storyboard.services import storyboards, webhooks
 from storyboard.services.assets import ingest, library
 from storyboard.services.core import scratch
 from storyboard.services.core.transactions import abandon, end_read
@@ -26,26 +31,45 @@ from storyboard.services.rendering import run as renders
 
 log = logging.getLogger(__name__)
 
-GRACE_SECONDS = 300
+# In process mode: how long past its deadline a download may still be running.
+LOCAL_GRACE_SECONDS = 300
 # Longer than the quietest stretch of a live render (progress is saved at least once per scene).
 DEFAULT_STALE_SECONDS = 20 * 60
 MAX_REQUEUES = 2
+# A sweep takes turns with the others for this long at most, and its lock lapses after LOCK_HOLD_SECONDS.
+LOCK_WAIT_SECONDS = 10
+LOCK_HOLD_SECONDS = 300
 
 
-def sweep() -> dict[str, int]:
-    """Settle work nobody will finish (downloads, renders, webhook deliveries); returns what it did."""
-    lost = stale_pending_assets()
-    for asset_id in lost:
-        interrupted = errors.UpstreamFailed("the download was interrupted", doing=ingest.DOWNLOADING)
-        ingest.mark_failed(asset_id, interrupted.with_failure(retryable=True))
-    if lost:
-        log.warning("sweeper: %d interrupted downloads marked failed", len(lost))
-    return {
-        "assets": len(lost),
-        **sweep_stale_renders(),
-        "webhooks": webhooks.resend_lost(),
-        "scratch": remove_dead_scratch(),
-    }
+def sweep(now: datetime | None = None) -> dict:
+    """Start or settle work nobody will finish, as of `now` (tests pass a later time instead of waiting);
+    returns what it did per kind."""
+    now = now or utcnow()
+    with queue.exclusive("sweep", hold=LOCK_HOLD_SECONDS, wait=LOCK_WAIT_SECONDS) as ours:
+        if not ours:
+            log.warning("sweep skipped: another one kept the lock for %s s", LOCK_WAIT_SECONDS)
+            return {"skipped": True}
+        done = {
+            "assets": sweep_pending_assets(now),
+            "storyboards": sweep_pending_storyboards(now),
+            "renders": sweep_stale_renders(now=now),
+            "webhooks": webhooks.resend_lost(now=now, grace=_grace(LOCAL_GRACE_SECONDS), max_age=_max_age()),
+            "scratch": remove_dead_scratch(),
+        }
+    if any(n for kind in ("assets", "storyboards") for k, n in done[kind].items() if k != "live"):
+        log.warning("sweep: %s", {k: done[k] for k in ("assets", "storyboards")})
+    return done
+
+
+def _grace(local: float) -> float:
+    """How old a row must be before the sweeper looks at it (in process mode: `local`)."""
+    if not queue.knows_live_work():
+        return local
+    return float(current_app.config.get("SWEEP_GRACE_SECONDS", 60))
+
+
+def _max_age() -> float:
+    return float(current_app.config.get("QUEUED_WORK_MAX_AGE_SECONDS", 86400))
 
 
 def remove_dead_scratch() -> int:
@@ -59,54 +83,141 @@ def remove_dead_scratch() -> int:
 # --- downloads -----------------------------------------------------------------------------------
 
 
-def stale_pending_assets() -> list[str]:
-    """Pending assets older than a download's deadline plus a grace period whose queue job is gone."""
-    age = current_app.config["ASSET_DOWNLOAD_TIMEOUT_SECONDS"] + GRACE_SECONDS
-    cutoff = utcnow() - timedelta(seconds=age)
+def sweep_pending_assets(now: datetime) -> dict[str, int]:
+    """Download again pending URL assets whose queue job is gone; fail those RQ gave up on (their worker died on
+    every retry) or that waited longer than QUEUED_WORK_MAX_AGE_SECONDS. A job's own assets are left to its
+    storyboard work, which downloads them first. In process mode a download past its deadline is failed."""
+    counts = {"requeued": 0, "failed": 0, "live": 0}
+    local = not queue.knows_live_work()
+    deadline = current_app.config["ASSET_DOWNLOAD_TIMEOUT_SECONDS"] + LOCAL_GRACE_SECONDS
+    cutoff = now - timedelta(seconds=deadline if local else _grace(LOCAL_GRACE_SECONDS))
     ids = db.session.scalars(select(Asset.id).where(Asset.status == "pending", Asset.updated_at < cutoff)).all()
-    return [i for i in ids if not queue.is_alive("ingest", i)]
+    owned = _assets_of_waiting_jobs()
+    ids = [i for i in ids if i not in owned]
+    end_read()
+    for asset_id in ids:
+        if local:
+            _fail_download(asset_id)
+            counts["failed"] += 1
+        else:
+            counts[_sweep_asset(asset_id, now)] += 1
+    return counts
+
+
+def _assets_of_waiting_jobs() -> set[str]:
+    rows = db.session.scalars(select(Job.asset_ids).where(Job.status.in_(WORKING)))
+    return {asset_id for ids in rows for asset_id in ids or ()}
+
+
+def _sweep_asset(asset_id: str, now: datetime) -> str:
+    state = queue.state("ingest", asset_id)
+    if state in queue.LIVE_STATES:
+        return "live"
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.status != "pending":
+        abandon()
+        return "live"
+    if state == "failed" or asset.uploaded_at < now - timedelta(seconds=_max_age()):
+        _fail_download(asset_id)
+        return "failed"
+    abandon()
+    queue.start("ingest", asset_id)
+    return "requeued"
+
+
+def _fail_download(asset_id: str) -> None:
+    interrupted = errors.UpstreamFailed("the download was interrupted", doing=ingest.DOWNLOADING)
+    ingest.mark_failed(asset_id, interrupted.with_failure(retryable=True))
+
+
+# --- storyboards ---------------------------------------------------------------------------------
+
+
+def sweep_pending_storyboards(now: datetime) -> dict[str, int]:
+    """Start again the storyboards of waiting jobs (pending, or storyboard_processing whose run was lost) that
+    have no live queue job; a run lost more than MAX_REQUEUES times, or a job waiting longer than
+    QUEUED_WORK_MAX_AGE_SECONDS, fails. In process mode nothing is known, so nothing is done."""
+    counts = {"requeued": 0, "failed": 0, "live": 0}
+    if not queue.knows_live_work():
+        return counts
+    cutoff = now - timedelta(seconds=_grace(LOCAL_GRACE_SECONDS))
+    job_ids = list(db.session.scalars(select(Job.id).where(Job.status.in_(WORKING), Job.updated_at < cutoff)))
+    end_read()
+    for job_id in job_ids:
+        counts[_sweep_storyboard(job_id, now)] += 1
+    return counts
+
+
+def _sweep_storyboard(job_id: str, now: datetime) -> str:
+    if queue.is_alive("storyboard", job_id):
+        return "live"
+    job = db.session.get(Job, job_id)
+    if job is None or job.status not in WORKING:
+        abandon()
+        return "live"
+    # A pending job never ran: starting it costs nothing. A claimed one lost its run: that is counted.
+    claimed = job.status == "storyboard_processing"
+    if job.created_at < now - timedelta(seconds=_max_age()):
+        return _fail_storyboard(job_id, "the job waited too long for a storyboard worker")
+    if claimed and _requeues(job_id, "storyboard_requeued") >= MAX_REQUEUES:
+        return _fail_storyboard(job_id, "the storyboard worker stopped")
+    if claimed:
+        message = "Storyboard work was lost; queued again"
+        events.record(job, "storyboard_requeued", actor=events.SYSTEM, message=message)
+    db.session.commit()
+    queue.start("storyboard", job_id)
+    return "requeued"
+
+
+def _fail_storyboard(job_id: str, reason: str) -> str:
+    abandon()
+    hint = "Create the job again; if it repeats, check the storyboard worker."
+    failure = errors.Failure(stage="storyboard", retryable=True, hint=hint)
+    storyboards.fail_generation(job_id, errors.UpstreamFailed(reason, failure=failure))
+    return "failed"
 
 
 # --- renders -------------------------------------------------------------------------------------
 
 
-def sweep_stale_renders(stale_seconds: float | None = None) -> dict[str, int]:
-    """Re-enqueue (at most twice) or fail jobs untouched for `stale_seconds` in in_progress/rendering whose RQ
-    job is not alive; commits per job. Returns how many were requeued, failed, or left alone as live."""
-    seconds = stale_seconds or current_app.config.get("RENDER_STALE_SECONDS") or DEFAULT_STALE_SECONDS
-    cutoff = utcnow() - timedelta(seconds=seconds)
+def sweep_stale_renders(stale_seconds: float | None = None, *, now: datetime | None = None) -> dict[str, int]:
+    """Re-enqueue (at most twice) or fail jobs in in_progress/rendering whose RQ job is not alive (in process
+    mode: untouched for `stale_seconds`); commits per job. Returns how many were requeued, failed, or left."""
+    now = now or utcnow()
+    stale = stale_seconds or current_app.config.get("RENDER_STALE_SECONDS") or DEFAULT_STALE_SECONDS
+    cutoff = now - timedelta(seconds=_grace(stale))
     query = select(Job.id).where(Job.status.in_(RENDERABLE), Job.updated_at < cutoff)
     job_ids = list(db.session.scalars(query))
     end_read()
     counts = {"requeued": 0, "failed": 0, "live": 0}
     for job_id in job_ids:
-        counts[_sweep_render(job_id)] += 1
-    _remove_orphan_workdirs(seconds)
-    if job_ids:
+        counts[_sweep_render(job_id, now)] += 1
+    _remove_orphan_workdirs(stale)
+    if counts["requeued"] or counts["failed"]:
         log.warning("render sweep: %s", counts)
     return counts
 
 
-def _requeues(job_id: str) -> int:
-    query = select(func.count()).where(JobEvent.job_id == job_id, JobEvent.kind == "render_requeued")
+def _requeues(job_id: str, kind: str) -> int:
+    query = select(func.count()).where(JobEvent.job_id == job_id, JobEvent.kind == kind)
     return db.session.scalar(query) or 0
 
 
-def _sweep_render(job_id: str) -> str:
+def _sweep_render(job_id: str, now: datetime) -> str:
     if queue.is_alive("render", job_id):
         return "live"
     job = db.session.get(Job, job_id)
     if job is None or job.status not in RENDERABLE:
         abandon()
         return "live"
-    if _requeues(job_id) >= MAX_REQUEUES:
+    if _requeues(job_id, "render_requeued") >= MAX_REQUEUES:
         abandon()
         hint = "Create the job again from this storyboard; if it repeats, check the render worker."
         message = "Rendering did not finish: the render worker stopped"
         renders.fail(job_id, errors.UpstreamFailed(message, failure=errors.Failure(retryable=True, hint=hint)))
         return "failed"
     events.record(job, "render_requeued", actor=events.SYSTEM, message="Render work was lost; queued again")
-    job.updated_at = utcnow()  # the next sweep waits a full period again
+    job.updated_at = now  # in process mode the next sweep waits a full period again
     db.session.commit()
     queue.start("render", job_id)
     return "requeued"

@@ -1,9 +1,13 @@
-"""Delivering a staged webhook: one signed POST per attempt, retried with backoff, resent when its queue job is lost."""
+"""Delivering a staged webhook: one signed POST per attempt, retried with backoff, resent when its queue job is lost.
+
+A delivery row says what is owed; its queue job is only the messenger. When Redis does not take an attempt
+(`queue.start` returns False), the row stays pending or retrying and `resend_lost` (the sweeper) sends it.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import select
@@ -72,16 +76,30 @@ def _record(delivery_id: str, code: int | None, error: str | None, permanent: bo
         queue.start("webhook", delivery_id, attempt=attempts + 1, delay=delays[attempts - 1])
 
 
-def resend_lost(min_age_seconds: float = 300) -> int:
-    """Enqueue again deliveries still owed whose queue job is gone (e.g. Redis was down at commit)."""
-    cutoff = utcnow() - timedelta(seconds=min_age_seconds)
+def resend_lost(*, now: datetime | None = None, grace: float = 300, max_age: float | None = None) -> int:
+    """Enqueue again deliveries still owed, older than `grace` s, whose queue job is gone (e.g. Redis was down
+    at commit); those older than `max_age` s are given up as failed. Returns how many were resent."""
+    now = now or utcnow()
     rows = db.session.execute(
-        select(WebhookDelivery.id, WebhookDelivery.attempts).where(
-            WebhookDelivery.status.in_(("pending", "retrying")), WebhookDelivery.created_at < cutoff
+        select(WebhookDelivery.id, WebhookDelivery.attempts, WebhookDelivery.created_at).where(
+            WebhookDelivery.status.in_(("pending", "retrying")),
+            WebhookDelivery.created_at < now - timedelta(seconds=grace),
         )
     ).all()
     end_read()
-    lost = [(i, n) for i, n in rows if not queue.is_alive("webhook", i, attempt=n + 1)]
-    for delivery_id, attempts in lost:
-        queue.start("webhook", delivery_id, attempt=attempts + 1)
-    return len(lost)
+    lost = [(i, n, at) for i, n, at in rows if not queue.is_alive("webhook", i, attempt=n + 1)]
+    too_old = {i for i, _n, at in lost if max_age is not None and at < now - timedelta(seconds=max_age)}
+    if too_old:
+        _give_up(too_old)
+    for delivery_id, attempts, _at in lost:
+        if delivery_id not in too_old:
+            queue.start("webhook", delivery_id, attempt=attempts + 1)
+    return len(lost) - len(too_old)
+
+
+def _give_up(delivery_ids: set[str]) -> None:
+    for delivery in db.session.scalars(select(WebhookDelivery).where(WebhookDelivery.id.in_(delivery_ids))):
+        if delivery.status in ("pending", "retrying"):
+            delivery.status, delivery.last_error = "failed", "Not sent: the queue was unavailable for too long"
+    db.session.commit()
+    log.warning("webhook deliveries given up after waiting too long for the queue: %d", len(delivery_ids))
