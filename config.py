@@ -64,6 +64,9 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # werkzeug's method string; stored hashes name their own method, so changing it never breaks a login.
         "PASSWORD_HASH_METHOD": e("PASSWORD_HASH_METHOD") or "scrypt",
         "LOG_LEVEL": e("LOG_LEVEL", "INFO"),
+        # Request input: a body that is not a multipart upload, and each free-form JSON field in it
+        "MAX_JSON_BODY_KB": int(e("MAX_JSON_BODY_KB", "2048")),
+        "MAX_JSON_FIELD_KB": int(e("MAX_JSON_FIELD_KB", "64")),
         # Blobs
         "BLOB_STORAGE_TYPE": e("BLOB_STORAGE_TYPE", "filesystem"),
         "BLOB_STORAGE_DIR": e("BLOB_STORAGE_DIR") or str(VAR_DIR / "blobs"),

@@ -13,7 +13,7 @@ from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from storyboard import errors
-from storyboard.api import headers
+from storyboard.api import headers, json_input
 from storyboard.models import iso_z
 from storyboard.wire.base import Schema
 
@@ -119,7 +119,10 @@ def envelope_schema(schema):
 
 
 class Blueprint(_Blueprint):
-    """Every success is wrapped as {data, error: null, meta, success: true}."""
+    """Every success is wrapped as {data, error: null, meta, success: true}; arguments are parsed by
+    json_input.Parser (bounded JSON, no text the databases cannot store)."""
+
+    ARGUMENTS_PARSER = json_input.Parser()
 
     @staticmethod
     def _prepare_response_content(data):
@@ -131,12 +134,13 @@ class Blueprint(_Blueprint):
 
 
 class Api(_Api):
-    """Routes every error through one body builder and adds the security headers to every response."""
+    """Routes every error through one body builder; bounds request bodies and adds the security headers."""
 
     ERROR_SCHEMA = ErrorSchema
 
     def init_app(self, app, *, spec_kwargs=None):
         super().init_app(app, spec_kwargs=spec_kwargs)
+        app.before_request(json_input.limit_body)
         app.after_request(headers.secure)
 
     def _register_error_handlers(self):

@@ -6,16 +6,34 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.wire.base import IsoDateTime, Trimmed, http_url, id_field
+from storyboard.wire.base import IsoDateTime, Trimmed, http_url, id_field, json_field_cap
 
-__all__ = ["MAX_INT", "IsoDateTime", "ListArgsSchema", "MessageSchema", "Trimmed", "http_url", "id_field", "name_field"]
+__all__ = [
+    "MAX_INT",
+    "IsoDateTime",
+    "ListArgsSchema",
+    "MessageSchema",
+    "Trimmed",
+    "http_url",
+    "id_field",
+    "json_field_cap",
+    "name_field",
+    "stored_integer",
+]
 
 
 def name_field(max_length: int = 200, **kwargs) -> Trimmed:
     return Trimmed(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
+# The largest value an Integer column holds on both databases (Postgres INTEGER is 32-bit).
 MAX_INT = 2**31 - 1
+
+
+def stored_integer(value) -> None:
+    """Validator of a loosely typed (Raw) field: an integer in it must fit an Integer column."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -MAX_INT - 1 <= value <= MAX_INT:
+        raise ma.ValidationError(f"Integer out of range: at most {MAX_INT}.")
 
 
 class ListArgsSchema(Schema):

@@ -6,10 +6,12 @@ dump, and `pick` for dict-shaped values (a missing key is left out, as marshmall
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 import marshmallow as ma
+from flask import current_app, has_app_context
 from marshmallow import validate
 
 from storyboard.models import iso_z
@@ -59,6 +61,26 @@ class Trimmed(ma.fields.String):
 
     def _deserialize(self, value, attr, data, **kwargs):
         return super()._deserialize(value, attr, data, **kwargs).strip()
+
+
+DEFAULT_JSON_FIELD_KB = 64
+
+
+class JsonSize(validate.Validator):
+    """A free-form JSON value of at most MAX_JSON_FIELD_KB KiB (the app's setting), measured as compact UTF-8
+    JSON: what a metadata, brief or storyboard field may hold, whatever the request body's own cap."""
+
+    def __call__(self, value: Any) -> Any:
+        config = current_app.config if has_app_context() else {}
+        kb = config.get("MAX_JSON_FIELD_KB", DEFAULT_JSON_FIELD_KB)
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        size = len(text.encode("utf-8", "surrogatepass"))
+        if size > kb * 1024:
+            raise ma.ValidationError(f"Too large: {size} bytes as JSON, at most {kb} KiB.")
+        return value
+
+
+json_field_cap = JsonSize()
 
 
 def http_url(**kwargs) -> ma.fields.Url:

@@ -14,6 +14,7 @@ from storyboard.wire.base import (
     http_url,
     id_field,
     integer,
+    json_field_cap,
     many,
     mapping,
     number,
@@ -31,7 +32,7 @@ _text = validate.Length(min=1, max=2000)
 class ContextSchema(Schema):
     clientId = id_field(attribute="client_id", required=True)
     campaignId = id_field(attribute="campaign_id", allow_none=True)
-    userId = ma.fields.Raw(load_only=True, allow_none=True)
+    userId = ma.fields.Raw(load_only=True, allow_none=True, validate=json_field_cap)
 
 
 class AdBasicsSchema(Schema):
@@ -78,14 +79,17 @@ class CreativeSchema(Schema):
     )
     direction = ma.fields.Nested(DirectionSchema, required=True)
     assets = ma.fields.List(ma.fields.Nested(AssetInputSchema), load_default=list, validate=validate.Length(max=20))
-    storyboard = ma.fields.Dict(allow_none=True)
+    storyboard = ma.fields.Dict(allow_none=True, validate=json_field_cap)
 
 
 class AdvancedSchema(Schema):
     duration = ma.fields.Integer(allow_none=True, validate=validate.Range(min=0, max=3600))
     resolution = ma.fields.String(allow_none=True, validate=validate.Length(max=20))
     modelPreferences = ma.fields.List(
-        ma.fields.String(validate=validate.Length(max=100)), attribute="model_preferences", allow_none=True
+        ma.fields.String(validate=validate.Length(max=100)),
+        attribute="model_preferences",
+        allow_none=True,
+        validate=validate.Length(max=20),
     )
 
 

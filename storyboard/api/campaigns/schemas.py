@@ -6,7 +6,15 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, http_url, id_field, name_field
+from storyboard.api.fields import (
+    IsoDateTime,
+    ListArgsSchema,
+    Trimmed,
+    http_url,
+    id_field,
+    json_field_cap,
+    name_field,
+)
 from storyboard.models import CAMPAIGN_STATUSES
 
 
@@ -28,8 +36,8 @@ class CampaignUpdateSchema(Schema):
     goal = Trimmed(allow_none=True, validate=validate.Length(min=1, max=5000))
     status = ma.fields.String(validate=validate.OneOf(CAMPAIGN_STATUSES), allow_none=True)
     productUrl = http_url(attribute="product_url", allow_none=True)
-    brief = ma.fields.Dict(allow_none=True)
-    metadata = ma.fields.Dict(attribute="meta", allow_none=True)
+    brief = ma.fields.Dict(allow_none=True, validate=json_field_cap)
+    metadata = ma.fields.Dict(attribute="meta", allow_none=True, validate=json_field_cap)
 
 
 class CampaignCreateSchema(CampaignUpdateSchema):

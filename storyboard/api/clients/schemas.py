@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, http_url, name_field
+from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, http_url, json_field_cap, name_field
 
 _str_list = {"allow_none": True, "validate": validate.Length(max=50)}
 
@@ -35,9 +35,13 @@ class ClientCreateSchema(Schema):
     description = Trimmed(allow_none=True, validate=validate.Length(max=5000))
     homepage = http_url(allow_none=True)
     brandGuidelines = ma.fields.Nested(
-        BrandGuidelinesSchema, data_key="brandGuidelines", attribute="brand_guidelines", allow_none=True
+        BrandGuidelinesSchema,
+        data_key="brandGuidelines",
+        attribute="brand_guidelines",
+        allow_none=True,
+        validate=json_field_cap,
     )
-    metadata = ma.fields.Dict(attribute="meta", allow_none=True)
+    metadata = ma.fields.Dict(attribute="meta", allow_none=True, validate=json_field_cap)
 
 
 class ClientUpdateSchema(ClientCreateSchema):

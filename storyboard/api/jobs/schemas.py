@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema
+from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema, json_field_cap, stored_integer
 from storyboard.api.scenes.schemas import SceneSchema
 from storyboard.models import JOB_STATUSES, STATUS_ALIASES
 from storyboard.wire.jobs import (  # noqa: F401  (the API's names for the shared shapes)
@@ -66,18 +66,28 @@ class JobEventArgsSchema(Schema):
     limit = ma.fields.Integer(load_default=200, validate=validate.Range(min=1, max=1000))
 
 
+_INTEGER_PARAMS = ("sceneNumber", "sceneIdx", "revision")
+
+
+def _payload_integers(payload) -> None:
+    """The integer parameters inside `payload` are bounded as those at the top level."""
+    if isinstance(payload, dict):
+        for name in _INTEGER_PARAMS:
+            stored_integer(payload.get(name))
+
+
 class JobActionSchema(Schema):
     """An action with its parameters inside `payload` or at the top level (both spellings of the original)."""
 
     action = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
-    payload = ma.fields.Dict(allow_none=True)
-    sceneId = ma.fields.Raw(allow_none=True)
-    sceneNumber = ma.fields.Raw(allow_none=True)
-    sceneIdx = ma.fields.Raw(allow_none=True)
-    feedback = ma.fields.Raw(allow_none=True)
-    constraints = ma.fields.Raw(allow_none=True)
-    revision = ma.fields.Raw(allow_none=True)
-    reason = ma.fields.Raw(allow_none=True)
+    payload = ma.fields.Dict(allow_none=True, validate=[json_field_cap, _payload_integers])
+    sceneId = ma.fields.Raw(allow_none=True, validate=json_field_cap)
+    sceneNumber = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
+    sceneIdx = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
+    feedback = ma.fields.Raw(allow_none=True, validate=json_field_cap)
+    constraints = ma.fields.Raw(allow_none=True, validate=json_field_cap)
+    revision = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
+    reason = ma.fields.Raw(allow_none=True, validate=json_field_cap)
 
 
 class JobActionResultSchema(Schema):

@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import IsoDateTime, Trimmed, id_field
+from storyboard.api.fields import MAX_INT, IsoDateTime, Trimmed, id_field, json_field_cap
 from storyboard.wire.scenes import SceneSchema
 
 _duration = validate.Range(min=0, max=60, min_inclusive=False)
@@ -25,13 +25,13 @@ class SceneUpdateSchema(Schema):
     transition = Trimmed(allow_none=True, validate=validate.Length(min=1, max=50))
     duration = ma.fields.Float(allow_none=True, validate=_duration)
     assets = ma.fields.List(id_field(), allow_none=True, validate=validate.Length(max=20))
-    metadata = ma.fields.Dict(attribute="meta", keys=ma.fields.String(), allow_none=True)
-    version = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1))
+    metadata = ma.fields.Dict(attribute="meta", keys=ma.fields.String(), allow_none=True, validate=json_field_cap)
+    version = ma.fields.Integer(allow_none=True, validate=validate.Range(min=1, max=MAX_INT))
 
 
 class SceneRegenerateSchema(Schema):
     feedback = Trimmed(allow_none=True, validate=validate.Length(max=2000))
-    constraints = ma.fields.Dict(keys=ma.fields.String(), allow_none=True)
+    constraints = ma.fields.Dict(keys=ma.fields.String(), allow_none=True, validate=json_field_cap)
 
     @ma.validates_schema
     def _duration(self, data, **kwargs):
