@@ -59,6 +59,16 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(e("DATABASE_URL")),
         "REDIS_URL": e("REDIS_URL") or "",
         "RQ_QUEUE_PREFIX": e("RQ_QUEUE_PREFIX", ""),
+        # Every Redis call is bounded, so a dead or frozen Redis never holds a request (issue 10)
+        "REDIS_SOCKET_TIMEOUT_SECONDS": float(e("REDIS_SOCKET_TIMEOUT_SECONDS", "2")),
+        "REDIS_CONNECT_TIMEOUT_SECONDS": float(e("REDIS_CONNECT_TIMEOUT_SECONDS", "2")),
+        "REDIS_HEALTH_CHECK_SECONDS": int(e("REDIS_HEALTH_CHECK_SECONDS", "15")),
+        # The sweeper: how often workers run it, how long a new row's enqueue may take, when waiting work is failed
+        "SWEEP_INTERVAL_SECONDS": float(e("SWEEP_INTERVAL_SECONDS", "60")),
+        "SWEEP_GRACE_SECONDS": float(e("SWEEP_GRACE_SECONDS", "60")),
+        "QUEUED_WORK_MAX_AGE_SECONDS": float(e("QUEUED_WORK_MAX_AGE_SECONDS", "86400")),
+        # Longest pause of a worker between attempts to reach Redis again
+        "WORKER_RECONNECT_MAX_SECONDS": float(e("WORKER_RECONNECT_MAX_SECONDS", "30")),
         "CORS_ORIGINS": _list(e("CORS_ORIGINS", DEFAULT_CORS)),
         "ACCESS_TOKEN_EXPIRE_MINUTES": int(e("ACCESS_TOKEN_EXPIRE_MINUTES", "7200")),
         # werkzeug's method string; stored hashes name their own method, so changing it never breaks a login.
