@@ -39,11 +39,13 @@ def test_a_managed_folder_is_named_after_this_process_and_removed_after_use(tmp_
     assert not os.path.exists(path)
 
 
-def test_the_sweep_removes_dead_downloads_and_renders(ctx):
+def test_the_sweep_removes_dead_downloads_and_renders(app, ctx, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "RENDER_WORK_DIR", str(tmp_path / "renders"))
     host, pid = scratch.owner_tag().split(".")[0], _dead_pid()
     download = os.path.join(library.scratch_parent() or "/tmp", f"{library.SCRATCH_PREFIX}{host}.{pid}-x")
     render = os.path.join(renders.work_root(), f"{renders.WORKDIR_PREFIX}{host}.{pid}-y")
     for folder in (download, render):
         os.makedirs(folder)
-    assert maintenance.sweep()["scratch"] == 2
+    # At least these two: with the Postgres store, downloads use the system temp folder, which other runs share.
+    assert maintenance.sweep()["scratch"] >= 2
     assert not os.path.exists(download) and not os.path.exists(render)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import socket
 import subprocess
 import sys
@@ -34,10 +35,16 @@ class Gunicorn:
             stdout=subprocess.DEVNULL,
             stderr=self.log,
         )
+        # The master listens before its workers exist: ready is a /healthz a worker answered.
         for _ in range(400):
             try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-                return
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/healthz")
+                ok = conn.getresponse().status == 200
+                conn.close()
+                if ok and len(self.worker_pids()) == workers:
+                    return
+                time.sleep(0.05)
             except OSError:
                 if self.proc.poll() is not None:
                     self.log.seek(0)
