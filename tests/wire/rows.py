@@ -1,4 +1,4 @@
-"""Varied job, scene and asset rows (unsaved ORM objects): every status, empty and None fields, odd types."""
+"""Varied rows (unsaved ORM objects) of jobs, scenes, assets, clients, campaigns: every status, odd values."""
 
 from __future__ import annotations
 
@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storyboard.models import ASSET_STATUSES, ASSET_TYPES, JOB_STATUSES, Asset, Job, Scene
+from storyboard.models import (
+    ASSET_STATUSES,
+    ASSET_TYPES,
+    CAMPAIGN_STATUSES,
+    JOB_STATUSES,
+    Asset,
+    Campaign,
+    Client,
+    Job,
+    Scene,
+)
 
 _WHEN = (
     None,
@@ -182,6 +192,54 @@ def assets(count: int = 200, seed: int = 9) -> list[Asset]:
             status=_pick(rng, (*ASSET_STATUSES, None)),
             error=_pick(rng, (None, "Download failed")),
             uploaded_at=_pick(rng, _WHEN),
+        )
+        for i in range(count)
+    ]
+
+
+_BRANDS = (
+    None,
+    {},
+    {"colors": ["#E63946", "#1D3557"], "fonts": ["Inter"], "tone": "warm", "restrictions": [], "examples": None},
+    {"tone": None, "colors": None, "unknown": "kept out"},
+    {"colors": [1, None, "x"], "tone": 5, "examples": ["a", 2]},
+)
+_META = (None, {}, {"tier": "gold", "n": 3, "nested": {"a": [1, 2.5, None, True]}, "é": "ü ☕"})
+
+
+def clients(count: int = 200, seed: int = 9) -> list[Client]:
+    rng = random.Random(seed)
+    return [
+        Client(
+            id=f"c-{i}",
+            user_id="u-1",
+            name=_pick(rng, ("Acme", "", None, 7)),
+            description=_pick(rng, (None, "", "Shoes ☕")),
+            homepage=_pick(rng, (None, "https://acme.test")),
+            brand_guidelines=_BRANDS[i % len(_BRANDS)] if i < 20 else _pick(rng, _BRANDS),
+            meta=_pick(rng, _META),
+            created_at=_pick(rng, _WHEN),
+            updated_at=_pick(rng, _WHEN),
+        )
+        for i in range(count)
+    ]
+
+
+def campaigns(count: int = 200, seed: int = 9) -> list[Campaign]:
+    rng = random.Random(seed)
+    return [
+        Campaign(
+            id=f"camp-{i}",
+            user_id="u-1",
+            client_id=_pick(rng, ("c-1", None)),
+            name=_pick(rng, ("Launch", "", None)),
+            goal=_pick(rng, ("awareness", None, 3)),
+            status=_pick(rng, (*CAMPAIGN_STATUSES, None)),
+            product_url=_pick(rng, (None, "https://acme.test/p")),
+            brief=_pick(rng, _META),
+            meta=_pick(rng, _META),
+            created_at=_pick(rng, _WHEN),
+            updated_at=_pick(rng, _WHEN),
         )
         for i in range(count)
     ]

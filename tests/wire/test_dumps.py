@@ -1,4 +1,4 @@
-"""The hand-written dumps of jobs, scenes and assets equal marshmallow's dump of the documented schemas."""
+"""Hand-written dumps (jobs, scenes, assets, clients, campaigns) equal marshmallow's dump of their schemas."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import marshmallow as ma
 import pytest
 
 from storyboard.api.assets.schemas import AssetSchema, BulkOutcomeSchema
+from storyboard.api.campaigns.schemas import CampaignSchema
+from storyboard.api.clients.schemas import ClientSchema
 from storyboard.api.jobs.schemas import JobActionResultSchema, JobListItemSchema
 from storyboard.api.scenes.schemas import SceneListSchema
 from storyboard.wire import jobs as wire_jobs
@@ -17,6 +19,8 @@ from tests.wire.conftest import as_json
 
 JOBS = rows.jobs()
 ASSETS = rows.assets()
+CLIENTS = rows.clients()
+CAMPAIGNS = rows.campaigns()
 SCENES = [scene for job in JOBS for scene in job.scenes or ()]
 
 
@@ -31,8 +35,15 @@ def _mismatches(schema, items, marshmallow_dump) -> list[str]:
 
 @pytest.mark.parametrize(
     ("schema", "items"),
-    [(JobSchema(), JOBS), (JobListItemSchema(), JOBS), (SceneSchema(), SCENES), (AssetSchema(), ASSETS)],
-    ids=["job", "job-list-item", "scene", "asset"],
+    [
+        (JobSchema(), JOBS),
+        (JobListItemSchema(), JOBS),
+        (SceneSchema(), SCENES),
+        (AssetSchema(), ASSETS),
+        (ClientSchema(), CLIENTS),
+        (CampaignSchema(), CAMPAIGNS),
+    ],
+    ids=["job", "job-list-item", "scene", "asset", "client", "campaign"],
 )
 def test_each_row_dumps_as_marshmallow_does(schema, items, marshmallow_dump):
     assert len(items) > 150
@@ -41,8 +52,14 @@ def test_each_row_dumps_as_marshmallow_does(schema, items, marshmallow_dump):
 
 @pytest.mark.parametrize(
     ("schema", "items"),
-    [(JobSchema(many=True), JOBS), (JobListItemSchema(many=True), JOBS), (AssetSchema(many=True), ASSETS)],
-    ids=["jobs", "job-list", "assets"],
+    [
+        (JobSchema(many=True), JOBS),
+        (JobListItemSchema(many=True), JOBS),
+        (AssetSchema(many=True), ASSETS),
+        (ClientSchema(many=True), CLIENTS),
+        (CampaignSchema(many=True), CAMPAIGNS),
+    ],
+    ids=["jobs", "job-list", "assets", "clients", "campaigns"],
 )
 def test_lists_dump_as_marshmallow_does(schema, items, marshmallow_dump):
     assert as_json(schema.dump(items)) == as_json(marshmallow_dump(schema, items))
@@ -65,6 +82,7 @@ def test_webhook_job_json_is_the_jobs_marshmallow_dump(marshmallow_dump):
 
 def test_a_list_dump_builds_no_schema_and_walks_no_fields(monkeypatch):
     schemas = [JobSchema(many=True), JobListItemSchema(many=True), SceneSchema(many=True), AssetSchema(many=True)]
+    schemas += [ClientSchema(many=True), CampaignSchema(many=True)]
     plain = [job for job in JOBS if isinstance(job.request, dict) and "not an object" not in str(job.request)]
 
     def refuse(*args, **kwargs):
@@ -72,7 +90,7 @@ def test_a_list_dump_builds_no_schema_and_walks_no_fields(monkeypatch):
 
     monkeypatch.setattr(ma.Schema, "__init__", refuse)
     monkeypatch.setattr(ma.Schema, "_serialize", refuse)
-    for schema, items in zip(schemas, [plain, plain, SCENES, ASSETS], strict=True):
+    for schema, items in zip(schemas, [plain, plain, SCENES, ASSETS, CLIENTS, CAMPAIGNS], strict=True):
         assert len(schema.dump(items)) == len(items)
 
 
