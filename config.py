@@ -73,6 +73,12 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ACCESS_TOKEN_EXPIRE_MINUTES": int(e("ACCESS_TOKEN_EXPIRE_MINUTES", "7200")),
         # werkzeug's method string; stored hashes name their own method, so changing it never breaks a login.
         "PASSWORD_HASH_METHOD": e("PASSWORD_HASH_METHOD") or "scrypt",
+        # Failures allowed before 429 (flask-limiter syntax, `;` between several): logins per username and per
+        # client address, bad API keys and Bearer tokens per client address
+        "LOGIN_RATE_LIMIT": e("LOGIN_RATE_LIMIT") or "10/minute",
+        "API_KEY_FAILURE_LIMIT": e("API_KEY_FAILURE_LIMIT") or "60/minute",
+        # Reverse proxies in front of gunicorn that append X-Forwarded-For (0: the client address is the peer's)
+        "TRUSTED_PROXIES": int(e("TRUSTED_PROXIES") or "0"),
         "LOG_LEVEL": e("LOG_LEVEL", "INFO"),
         # Request input: a body that is not a multipart upload, and each free-form JSON field in it
         "MAX_JSON_BODY_KB": int(e("MAX_JSON_BODY_KB", "2048")),

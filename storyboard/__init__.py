@@ -15,10 +15,11 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     from flask import Flask, g, request
     from flask_cors import CORS
     from flask_migrate import Migrate
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
     import config as settings
     from storyboard import cli
-    from storyboard.api import principal, register
+    from storyboard.api import limits, principal, register
     from storyboard.api.base import Api
     from storyboard.integrations import media
     from storyboard.models import db
@@ -55,6 +56,10 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
             transactions.reset_mode(token)
 
     app.before_request(principal.authenticate)
+    limits.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        # The client address that rate limits count by: the one the trusted proxies saw, not the last proxy's.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])
 
     @app.after_request
     def _tag(response):

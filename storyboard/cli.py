@@ -12,6 +12,17 @@ users_cli = AppGroup("users", help="Manage users.")
 keys_cli = AppGroup("keys", help="Manage API keys.")
 
 
+def _user(username: str):
+    """The user named USERNAME; a one-line error (exit status 1) when there is none."""
+    from storyboard import errors
+    from storyboard.services import accounts
+
+    try:
+        return accounts.get_user_by_name(username)
+    except errors.NotFound as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 @users_cli.command("create")
 @click.argument("username")
 @click.option("--password", default=None, help="Password for /api/auth/login (optional).")
@@ -28,11 +39,31 @@ def create_user(username, password, email):
 @click.argument("username")
 @click.password_option()
 def set_password(username, password):
-    """Set the password USERNAME logs in with at /api/auth/login."""
+    """Set the password USERNAME logs in with at /api/auth/login; login tokens issued before stop working."""
     from storyboard.services import accounts
 
-    accounts.set_password(accounts.get_user_by_name(username), password)
+    accounts.set_password(_user(username), password)
     click.echo(f"Password set for {username}")
+
+
+@users_cli.command("deactivate")
+@click.argument("username")
+def deactivate_user(username):
+    """Refuse USERNAME's every credential (403) from the next request on, until `users activate`."""
+    from storyboard.services import accounts
+
+    accounts.set_active(_user(username), False)
+    click.echo(f"Deactivated {username}")
+
+
+@users_cli.command("activate")
+@click.argument("username")
+def activate_user(username):
+    """Let USERNAME's credentials work again (tokens and keys that have not expired or been revoked)."""
+    from storyboard.services import accounts
+
+    accounts.set_active(_user(username), True)
+    click.echo(f"Activated {username}")
 
 
 @keys_cli.command("create")

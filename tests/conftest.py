@@ -122,7 +122,7 @@ def app(backend, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _clean_state(request):
-    """Each test starts with empty tables and an empty blob folder."""
+    """Each test starts with empty tables, an empty blob folder and no failures counted by the rate limits."""
     yield
     if "app" not in request.fixturenames:
         return
@@ -142,6 +142,8 @@ def _clean_state(request):
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(os.path.join(root, "tmp"), exist_ok=True)
     application.extensions.pop("storyboard_blob_store", None)
+    # Failed logins and bad keys of one test must not spend the next test's budget.
+    application.extensions["storyboard_limits"].reset()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""The command line: create a user, set its password, create a key, and bootstrap the local user."""
+"""The command line: create a user, set its password, (de)activate it, create a key, bootstrap the local user."""
 
 from __future__ import annotations
 
@@ -23,3 +23,24 @@ def test_bootstrap_local_reuses_the_user_and_prints_a_working_key(app):
     assert keys[0] != keys[1] and all("User: local" in out for out in outputs)
     for key in keys:
         assert_ok(app.test_client().get("/api/v3/clients", headers={"X-API-Key": key}))
+
+
+def test_deactivate_refuses_the_users_key_and_activate_restores_it(app):
+    runner = app.test_cli_runner()
+    runner.invoke(args=["users", "create", "dave"])
+    key = runner.invoke(args=["keys", "create", "dave"]).output.split("API key: ")[1].strip()
+    client = app.test_client()
+    deactivated = runner.invoke(args=["users", "deactivate", "dave"])
+    assert deactivated.exit_code == 0 and "Deactivated dave" in deactivated.output
+    assert client.get("/api/v3/clients", headers={"X-API-Key": key}).status_code == 403
+    activated = runner.invoke(args=["users", "activate", "dave"])
+    assert activated.exit_code == 0 and "Activated dave" in activated.output
+    assert_ok(client.get("/api/v3/clients", headers={"X-API-Key": key}))
+
+
+def test_user_commands_name_an_unknown_user_in_one_line(app):
+    runner = app.test_cli_runner()
+    for args in (["deactivate", "nobody"], ["activate", "nobody"], ["set-password", "nobody", "--password", "x"]):
+        result = runner.invoke(args=["users", *args])
+        assert result.exit_code == 1 and "User 'nobody' not found" in result.output, result.output
+        assert "Traceback" not in result.output

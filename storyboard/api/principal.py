@@ -1,11 +1,13 @@
-"""Who is calling: cookie, X-API-Key or Bearer token becomes `g.principal`."""
+"""Who is calling: cookie, X-API-Key or Bearer token becomes `g.principal`. A bad API key or Bearer token
+counts against its address (api/limits.py); a bad cookie is skipped, as the contract says, and not counted:
+it is a browser's stale session, not a guess."""
 
 from __future__ import annotations
 
 from flask import current_app, g, request
 
 from storyboard import errors
-from storyboard.api import csrf
+from storyboard.api import csrf, limits
 from storyboard.services import accounts
 
 # Paths under /api that answer without credentials.
@@ -43,8 +45,11 @@ def _principal():
     if scheme.lower() == "bearer" and token:
         user = accounts.user_for_token(token, secret) or accounts.user_for_api_key(token)
         if user is None:
+            limits.credential_failed()
             raise errors.Unauthorized("Could not validate credentials")
         return user
+    if api_key:
+        limits.credential_failed()
     raise errors.Unauthorized("Not authenticated. Login required.")
 
 

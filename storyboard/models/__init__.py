@@ -9,7 +9,7 @@ from .job import JOB_STATUSES, RENDERABLE, STATUS_ALIASES, WORKING, Job, JobEven
 from .misc import IdempotencyKey, WebhookDelivery
 from .scene import Scene, SceneRevision
 from .tally import JobTally
-from .user import ApiKey, User
+from .user import ApiKey, RevokedToken, User
 
 __all__ = [
     "ASSET_STATUSES",
@@ -37,5 +37,6 @@ __all__ = [
     "SceneRevision",
     "JobTally",
     "ApiKey",
+    "RevokedToken",
     "User",
 ]

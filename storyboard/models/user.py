@@ -1,4 +1,4 @@
-"""People who use the service and the API keys they authenticate with."""
+"""People who use the service, the API keys they authenticate with, and login tokens revoked before expiry."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ class User(IdMixin, db.Model):
     webhook_secret: Mapped[str | None] = mapped_column(String(128))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_login: Mapped[datetime | None]
+    # Login tokens issued before this instant no longer authenticate (set by a password change).
+    tokens_valid_after: Mapped[datetime | None]
 
 
 class ApiKey(IdMixin, db.Model):
@@ -36,3 +38,12 @@ class ApiKey(IdMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used: Mapped[datetime | None]
     expires_at: Mapped[datetime | None]
+
+
+class RevokedToken(db.Model):
+    """A login token ended before its expiry (logout), by its `jti`; the row can go once the token expires."""
+
+    __tablename__ = "revoked_tokens"
+
+    jti: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

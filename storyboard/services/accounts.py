@@ -1,23 +1,36 @@
-"""Users, passwords, API keys and login tokens."""
+"""Users, passwords, API keys and login tokens.
+
+A login token is an HS256 JWT with `sub`, `uid`, `jti`, `iat` and `exp`, all required. It ends at `exp`, at
+logout (its `jti` in `revoked_tokens` until it would have expired), or when its user's password changes (`iat`
+before `users.tokens_valid_after`). Every request reads these and `is_active` in its own transaction, so each
+takes effect from the next request on.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from storyboard import errors
-from storyboard.models import ApiKey, User, db, utcnow
+from storyboard.models import ApiKey, RevokedToken, User, db, utcnow
 from storyboard.services.core.transactions import write_if_free
 
 KEY_PREFIX = "sk_"
 # How stale an API key's last_used may get before a request records it again.
 TOUCH_EVERY = timedelta(minutes=1)
+# A token without an expiry or an id could never be ended, so none is accepted without them.
+REQUIRED_CLAIMS = ["sub", "uid", "jti", "iat", "exp"]
+# Per hash method: a hash of a random password that unknown usernames are checked against.
+_DUMMY_HASHES: dict[str, str] = {}
 
 
 def _digest(key: str) -> str:
@@ -27,6 +40,15 @@ def _digest(key: str) -> str:
 def _hash_password(password: str) -> str:
     # The method is configurable so tests can use cheap parameters; check_password_hash reads it from the hash.
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def _dummy_hash() -> str:
+    """A hash made once with the configured method, so a login for a username that does not exist (or has no
+    password) costs the same verification as a wrong password: timing does not tell which usernames exist."""
+    method = current_app.config["PASSWORD_HASH_METHOD"]
+    if method not in _DUMMY_HASHES:
+        _DUMMY_HASHES[method] = generate_password_hash(secrets.token_urlsafe(16), method=method)
+    return _DUMMY_HASHES[method]
 
 
 def create_user(username: str, password: str | None = None, email: str | None = None) -> User:
@@ -100,27 +122,57 @@ def _touch(key_id: str) -> None:
 
 
 def issue_token(user: User, secret: str, minutes: int) -> str:
-    now = datetime.now(UTC)
-    claims = {"sub": user.username, "uid": user.id, "iat": now, "exp": now + timedelta(minutes=minutes)}
+    # iat keeps its fraction of a second: a token issued just after a password change, in the same second,
+    # must still count as newer than the change (tokens_valid_after).
+    now = time.time()
+    claims = {"sub": user.username, "uid": user.id, "jti": secrets.token_urlsafe(16), "iat": now}
+    claims["exp"] = int(now) + minutes * 60
     return jwt.encode(claims, secret, algorithm="HS256")
 
 
-def user_for_token(token: str, secret: str) -> User | None:
+def _claims(token: str, secret: str) -> dict | None:
+    """The claims of a correctly signed, unexpired token that has every required claim; else None."""
     try:
-        claims = jwt.decode(token, secret, algorithms=["HS256"])
+        # iat is not compared with this host's clock (a token from a host a second ahead is not "from the
+        # future"); it only has to be a number, for tokens_valid_after.
+        claims = jwt.decode(
+            token, secret, algorithms=["HS256"], options={"require": REQUIRED_CLAIMS, "verify_iat": False}
+        )
     except jwt.PyJWTError:
         return None
-    user = db.session.get(User, claims.get("uid", ""))
-    if user is None or user.username != claims.get("sub"):
+    if not isinstance(claims["iat"], int | float) or not isinstance(claims["jti"], str) or len(claims["jti"]) > 64:
+        return None
+    return claims
+
+
+def user_for_token(token: str, secret: str) -> User | None:
+    """The user a login token names, in one query; None for a token that is invalid, expired, revoked at
+    logout, or older than its user's last password change. Forbidden for an inactive user."""
+    claims = _claims(token, secret)
+    if claims is None:
+        return None
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims["jti"]).exists()
+    row = db.session.execute(select(User, revoked).where(User.id == str(claims["uid"]))).first()
+    if row is None or row[1]:
+        return None
+    user = row[0]
+    if user.username != claims["sub"] or _issued_before(claims["iat"], user.tokens_valid_after):
         return None
     _check_active(user)
     return user
 
 
+def _issued_before(iat: float, valid_after: datetime | None) -> bool:
+    return valid_after is not None and iat < valid_after.timestamp()
+
+
 def login(username: str, password: str, secret: str, minutes: int) -> tuple[User, str]:
-    """Check the password and return (user, JWT); Unauthorized on any mismatch."""
+    """Check the password and return (user, JWT); Unauthorized on any mismatch, Forbidden for an inactive user.
+    An unknown username is checked against a dummy hash: the same work, the same time, the same answer."""
     user = db.session.scalar(select(User).where(User.username == username))
-    if user is None or not user.password_hash or not check_password_hash(user.password_hash, password):
+    stored = user.password_hash if user is not None else None
+    matches = check_password_hash(stored or _dummy_hash(), password)
+    if not stored or not matches:
         raise errors.Unauthorized("Incorrect username or password")
     _check_active(user)
     user.last_login = utcnow()
@@ -128,8 +180,40 @@ def login(username: str, password: str, secret: str, minutes: int) -> tuple[User
     return user, issue_token(user, secret, minutes)
 
 
+def logout(tokens: Iterable[str], secret: str) -> None:
+    """Revoke every valid login token among `tokens` (the cookie's, the Bearer one) until it expires; anything
+    else is ignored, so logout always succeeds."""
+    parsed = (_claims(token, secret) for token in tokens)
+    ending = {claims["jti"]: claims["exp"] for claims in parsed if claims is not None}
+    if not ending:
+        return
+    known = set(db.session.scalars(select(RevokedToken.jti).where(RevokedToken.jti.in_(ending))))
+    for jti, exp in ending.items():
+        if jti not in known:
+            db.session.add(RevokedToken(jti=jti, expires_at=datetime.fromtimestamp(exp, UTC)))
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # a concurrent logout revoked the same token: it is revoked either way
+
+
+def purge_revoked_tokens(now: datetime | None = None) -> int:
+    """Forget revocations of tokens that have expired anyway (the sweeper calls this); returns how many."""
+    result = db.session.execute(delete(RevokedToken).where(RevokedToken.expires_at < (now or utcnow())))
+    db.session.commit()
+    return result.rowcount
+
+
 def set_password(user: User, password: str) -> None:
+    """Set the password and end every login token issued before it (API keys are not touched)."""
     user.password_hash = _hash_password(password)
+    user.tokens_valid_after = utcnow()
+    db.session.commit()
+
+
+def set_active(user: User, active: bool) -> None:
+    """Activate or deactivate `user`: an inactive user's every credential answers 403 from the next request."""
+    user.is_active = active
     db.session.commit()
 
 

@@ -1,6 +1,7 @@
 """The sweeper: finds work that has no live queue job (Redis was down when it was due, a flushed or restarted
 Redis, a killed worker) and starts it again, so no row waits forever. Every kind of work is covered: pending
 downloads, storyboards, renders and webhook deliveries. Work lost too often or waiting too long is failed.
+It also forgets the revocations of login tokens that have expired anyway.
 
 Whether work is alive is asked of the queue with the same table that started it (`queue.WORK`); a Redis that
 does not answer raises there, so "unknown" never reads as "lost". A row younger than SWEEP_GRACE_SECONDS is
@@ -22,7 +23,7 @@ from sqlalchemy import func, select
 
 from storyboard import errors, queue
 from storyboard.models import RENDERABLE, WORKING, Asset, Job, JobEvent, db, utcnow
-from storyboard.services import storyboards, webhooks
+from storyboard.services import accounts, storyboards, webhooks
 from storyboard.services.assets import ingest, library
 from storyboard.services.core import scratch
 from storyboard.services.core.transactions import abandon, end_read
@@ -55,6 +56,8 @@ def sweep(now: datetime | None = None) -> dict:
             "renders": sweep_stale_renders(now=now),
             "webhooks": webhooks.resend_lost(now=now, grace=_grace(LOCAL_GRACE_SECONDS), max_age=_max_age()),
             "scratch": remove_dead_scratch(),
+            # Real time, not `now`: a revocation must outlive its token's exp, which is checked on the real clock.
+            "revoked_tokens": accounts.purge_revoked_tokens(),
         }
     if any(n for kind in ("assets", "storyboards") for k, n in done[kind].items() if k != "live"):
         log.warning("sweep: %s", {k: done[k] for k in ("assets", "storyboards")})

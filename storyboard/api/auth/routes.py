@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from flask import after_this_request, current_app
+from flask import after_this_request, current_app, request
 from flask.views import MethodView
 
+from storyboard.api import limits
 from storyboard.api.auth.schemas import ApiKeyCreatedSchema, ApiKeyCreateSchema, ApiKeySchema, LoginSchema, TokenSchema
 from storyboard.api.base import Blueprint
 from storyboard.api.fields import MessageSchema
@@ -39,7 +40,8 @@ class Login(MethodView):
     def post(self, form):
         """Log in with username and password; the token comes in the body and as a cookie."""
         minutes = current_app.config["ACCESS_TOKEN_EXPIRE_MINUTES"]
-        user, token = accounts.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
+        with limits.login_attempt(form["username"]):
+            user, token = accounts.login(form["username"], form["password"], current_app.config["SECRET_KEY"], minutes)
         _on_response(lambda response: response.set_cookie("access_token", token, max_age=minutes * 60, **_cookie()))
         return {
             "access_token": token,
@@ -50,11 +52,18 @@ class Login(MethodView):
         }
 
 
+def _presented_tokens() -> list[str]:
+    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
+    tokens = [request.cookies.get("access_token", ""), bearer if scheme.lower() == "bearer" else ""]
+    return [token for token in tokens if token]
+
+
 @blp.route("/logout")
 class Logout(MethodView):
     @blp.response(200, MessageSchema)
     def post(self):
-        """Clear the login cookie."""
+        """End the presented login token (cookie and Bearer) and clear the cookie."""
+        accounts.logout(_presented_tokens(), current_app.config["SECRET_KEY"])
         _on_response(lambda response: response.delete_cookie("access_token", **_cookie()))
         return {"message": "Logout successful"}
 
