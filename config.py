@@ -57,6 +57,7 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "ENVIRONMENT": environment,
         "SECRET_KEY": e("SECRET_KEY") or "",
         "SQLALCHEMY_DATABASE_URI": database_url(e("DATABASE_URL")),
+        "DATABASE_POOL_SIZE": int(e("DATABASE_POOL_SIZE", "12")),
         "REDIS_URL": e("REDIS_URL") or "",
         "RQ_QUEUE_PREFIX": e("RQ_QUEUE_PREFIX", ""),
         # Every Redis call is bounded, so a dead or frozen Redis never holds a request (issue 10)
@@ -131,7 +132,10 @@ def finalize(config: dict) -> dict:
         raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens)")
     if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
         raise RuntimeError("ASSET_FETCH_ALLOW_PRIVATE must not be enabled in production")
-    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+    # A connection per request thread (gunicorn's 8 by default, plus the in-process work threads), so a busy
+    # worker does not open and close overflow connections; pre-ping replaces connections a restart broke.
+    pool_size = config.get("DATABASE_POOL_SIZE", 12)
+    config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True, "pool_size": pool_size})
     # Uploads above the cap are refused before the body is read (413).
     config.setdefault("MAX_CONTENT_LENGTH", (config["MAX_ASSET_DOWNLOAD_SIZE_MB"] + 1) * 1024 * 1024)
     return config

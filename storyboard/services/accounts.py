@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import jwt
 from flask import current_app
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -98,19 +98,21 @@ def revoke_api_key(owner: User, key_id: str) -> None:
 def user_for_api_key(plain: str) -> User | None:
     """One indexed lookup by digest, with its user in the same query; expired, revoked keys and inactive users
     do not authenticate."""
-    query = (
-        select(ApiKey, User)
-        .join(User, User.id == ApiKey.user_id)
-        .where(ApiKey.digest == _digest(plain), ApiKey.is_active.is_(True))
-    )
-    row = db.session.execute(query).first()
-    if row is None or (row.ApiKey.expires_at and row.ApiKey.expires_at < utcnow()):
+    row = db.session.execute(_KEY_AND_USER, {"digest": _digest(plain)}).first()
+    if row is None or (row.expires_at and row.expires_at < utcnow()):
         return None
-    key, user = row.ApiKey, row.User
-    _check_active(user)
-    if key.last_used is None or utcnow() - key.last_used > TOUCH_EVERY:
-        _touch(key.id)
-    return user
+    _check_active(row.User)
+    if row.last_used is None or utcnow() - row.last_used > TOUCH_EVERY:
+        _touch(row.id)
+    return row.User
+
+
+# Built once (every request with a key runs it): the key's three columns and its user.
+_KEY_AND_USER = (
+    select(ApiKey.id, ApiKey.expires_at, ApiKey.last_used, User)
+    .join(User, User.id == ApiKey.user_id)
+    .where(ApiKey.digest == bindparam("digest"), ApiKey.is_active.is_(True))
+)
 
 
 def _touch(key_id: str) -> None:
