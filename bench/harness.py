@@ -465,9 +465,11 @@ class Row:
 
     @property
     def ratio(self):
-        """The median value over the median anchor (the per-round ratios are in the JSON: `round_ratios`)."""
-        value, anchor = self.value, self.anchor_value
-        return value / anchor if value is not None and anchor else None
+        """The median of the rounds' own ratios: a figure and its anchor are measured back to back, so each
+        round's ratio shares that round's machine, and a round where everything ran slow (a 2-core machine
+        with other work) moves the ratio far less than it moves the median values."""
+        ratios = sorted(r for r in self.round_ratios if r is not None)
+        return median(ratios) if ratios else None
 
     @property
     def round_ratios(self) -> list:
