@@ -13,9 +13,9 @@ from werkzeug.http import http_date
 
 INLINE_PREFIXES = ("image/", "video/", "audio/")
 SAFE_INLINE = {"application/pdf"}
-# Types a browser could run as script from our origin; never served as themselves.
 # Read size when a file is not sent with sendfile (the server has none, or the test client).
 FILE_BUFFER = 1024 * 1024
+# Types a browser could run as script from our origin; never served as themselves.
 SCRIPTABLE = ("text/html", "image/svg+xml", "application/xhtml+xml", "text/xml", "application/xml")
 
 
