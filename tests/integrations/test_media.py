@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -146,3 +147,18 @@ def test_downloaded_video_is_measured_like_a_local_one(media_files, media_server
         Fetcher(FetchPolicy(max_bytes=1 << 20, deadline_seconds=5, allow_private=True)).fetch_to(url, out)
     info = inspect_file(str(target), "video")
     assert (info.format, info.width, info.height) == ("webm", 256, 144)
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "RGB", "P", "L", "LA"])
+def test_scaling_down_in_strips_equals_scaling_the_whole_image(mode, monkeypatch):
+    """The thumbnail's strips are whole boxes of the reduction: the result is pixel for pixel Pillow's."""
+    from storyboard.integrations import media
+
+    monkeypatch.setattr(media, "STRIP_BYTES", 64 * 1024)  # many strips, one that ends short of a box
+    source = Image.frombytes("RGBA", (1999, 1001), os.urandom(1999 * 1001 * 4))
+    image = source.convert(mode) if mode != "P" else source.convert("RGB").quantize(64)
+    factor = max(image.size) // (2 * media.THUMBNAIL_SIDE)
+    expected = (image.convert("RGBA") if mode == "P" else image).reduce(factor)
+    reduced = media._reduced(image)
+    assert (reduced.mode, reduced.size) == (expected.mode, expected.size)
+    assert reduced.tobytes() == expected.tobytes()
