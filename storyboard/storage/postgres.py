@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Iterator
 from typing import BinaryIO
 
+import psycopg
 from sqlalchemy import text
 
 from storyboard import errors
@@ -74,10 +75,14 @@ class PostgresStore(BlobStore):
         # The session's connection: the chunks belong to the transaction that inserts the row.
         driver = _driver(db.session.connection())
         seq = itertools.count()
-        with driver.cursor() as cursor, cursor.copy(COPY_CHUNKS) as copy:
-            copy.set_types(["varchar", "int4", "bytea"])
-            sink = lambda chunk: copy.write_row((blob_id, next(seq), chunk))  # noqa: E731
-            return hashing_chunks(stream, sink, CHUNK_BYTES, known_sha)
+        try:
+            with driver.cursor() as cursor, cursor.copy(COPY_CHUNKS) as copy:
+                copy.set_types(["varchar", "int4", "bytea"])
+                sink = lambda chunk: copy.write_row((blob_id, next(seq), chunk))  # noqa: E731
+                return hashing_chunks(stream, sink, CHUNK_BYTES, known_sha)
+        except psycopg.errors.DiskFull as exc:
+            # The caller's unit of work rolls the transaction back: no chunk of this put stays.
+            raise errors.InsufficientStorage("Insufficient storage: the database's disk is full") from exc
 
     def _write_file(self, path: str, blob_id: str, sha256: str | None) -> tuple[str, int]:
         with open(path, "rb") as f:

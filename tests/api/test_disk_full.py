@@ -1,7 +1,8 @@
 """A full blob disk: 507 with the envelope, nothing half-written, and /readyz says so.
 
-The disk is real: a 3 MiB tmpfs mounted for the test (root only; elsewhere the test is skipped), holding the
-filesystem store, its scratch folder and a probe file of /readyz.
+The disks are real, mounted for the test (root only; elsewhere the tests are skipped): a 3 MiB tmpfs holding
+the filesystem store, its scratch folder and /readyz's probe file, and, for the Postgres store, a 3 MiB tmpfs
+tablespace holding the chunk table.
 """
 
 from __future__ import annotations
@@ -9,7 +10,9 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+import tempfile
 import wave
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -102,3 +105,60 @@ def test_readyz_reports_a_nearly_full_blob_store(app, small_disk, monkeypatch):
                 filler.flush()
     ready = client.get("/readyz")
     assert ready.status_code == 503 and ready.get_json()["checks"]["blob_store"] == "unavailable"
+
+
+@pytest.fixture
+def small_database_disk(app):
+    """The Postgres store's chunk table on a 3 MiB tmpfs tablespace, for this test only."""
+    from sqlalchemy import text
+
+    from storyboard.models import db
+
+    if app.config["BLOB_STORAGE_TYPE"] != "postgres":
+        pytest.skip("the chunk table belongs to the postgres store")
+    mount = Path(tempfile.mkdtemp(prefix="sb-pgdisk-"))  # under /tmp: the server's user must reach it
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)], capture_output=True)
+    if done.returncode != 0:
+        mount.rmdir()
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+    subprocess.run(["chown", "postgres:postgres", str(mount)], check=True)
+    name = f"sb_tiny_{os.getpid()}"
+    with app.app_context():
+        engine = db.engine.execution_options(isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(text(f"CREATE TABLESPACE {name} LOCATION '{mount}'"))
+            conn.execute(text(f"ALTER TABLE asset_blob_chunks SET TABLESPACE {name}"))
+    try:
+        yield mount
+    finally:
+        with app.app_context(), engine.connect() as conn:
+            conn.execute(text("ALTER TABLE asset_blob_chunks SET TABLESPACE pg_default"))
+            conn.execute(text(f"DROP TABLESPACE {name}"))
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+        mount.rmdir()
+
+
+def test_a_full_database_disk_answers_507_for_the_postgres_store(app, api, small_database_disk):
+    response = api.post(
+        "/api/v3/assets",
+        data={"file": (io.BytesIO(_wav(5 * MIB)), "big.wav"), "type": "audio"},
+        content_type="multipart/form-data",
+    )
+    assert_error(response, 507, "Insufficient storage: the database's disk is full")
+    assert _rows(app) == (0, 0)
+    with app.app_context():
+        from sqlalchemy import func, select
+
+        from storyboard.models import db
+        from storyboard.models.blob import BlobChunk
+
+        assert db.session.scalar(select(func.count()).select_from(BlobChunk)) == 0  # no chunk committed
+    # Postgres keeps the pages the rolled-back COPY took (until a vacuum, which itself needs room): the disk
+    # stays full, and the next put is refused the same way, never with a 500.
+    again = api.post(
+        "/api/v3/assets",
+        data={"file": (io.BytesIO(_wav(MIB // 2)), "small.wav"), "type": "audio"},
+        content_type="multipart/form-data",
+    )
+    assert_error(again, 507, "Insufficient storage: the database's disk is full")
+    assert _rows(app) == (0, 0)
