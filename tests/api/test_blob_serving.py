@@ -5,32 +5,20 @@ from __future__ import annotations
 
 import http.client
 import io
-import os
-import wave
 
 import pytest
 
 from tests.support.envelope import assert_ok
 from tests.support.gunicorn import Gunicorn
+from tests.support.media_files import noise_wav
 
 pytestmark = pytest.mark.slow
 
 MIB = 1024 * 1024
 
 
-def _noise_wav(frames: int) -> bytes:
-    """A genuine WAV of random 16-bit mono samples: media the service accepts, bytes that never repeat."""
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(44100)
-        w.writeframes(os.urandom(2 * frames))
-    return out.getvalue()
-
-
 # Longer than what a response reads at once (services.core.blobs.READ_NOW_BYTES), not a multiple of any chunk size.
-DATA = _noise_wav((5 * MIB + 4321) // 2)
+DATA = noise_wav(5 * MIB + 4321)
 
 
 @pytest.fixture(scope="module")

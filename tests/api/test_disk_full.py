@@ -11,25 +11,15 @@ import io
 import os
 import subprocess
 import tempfile
-import wave
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
 from tests.support.envelope import assert_error, assert_ok
+from tests.support.media_files import noise_wav
 
 MIB = 1024 * 1024
-
-
-def _wav(nbytes: int) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(44100)
-        w.writeframes(os.urandom(nbytes - nbytes % 2))
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -66,7 +56,7 @@ def test_an_upload_that_does_not_fit_answers_507_and_keeps_nothing(app, api, sma
     small = assert_ok(
         api.post(
             "/api/v3/assets",
-            data={"file": (io.BytesIO(_wav(MIB)), "fits.wav"), "type": "audio"},
+            data={"file": (io.BytesIO(noise_wav(MIB)), "fits.wav"), "type": "audio"},
             content_type="multipart/form-data",
         ),
         201,
@@ -74,7 +64,7 @@ def test_an_upload_that_does_not_fit_answers_507_and_keeps_nothing(app, api, sma
     before_rows, before_files = _rows(app), sorted(_files(small_disk))
     response = api.post(
         "/api/v3/assets",
-        data={"file": (io.BytesIO(_wav(3 * MIB)), "big.wav"), "type": "audio"},
+        data={"file": (io.BytesIO(noise_wav(3 * MIB)), "big.wav"), "type": "audio"},
         content_type="multipart/form-data",
     )
     assert_error(response, 507, "Insufficient storage: the blob store's disk is full")
@@ -84,7 +74,7 @@ def test_an_upload_that_does_not_fit_answers_507_and_keeps_nothing(app, api, sma
 
 
 def test_a_download_that_does_not_fit_answers_507_and_keeps_nothing(app, api, small_disk, media_server):
-    url = media_server.add("/big.wav", _wav(4 * MIB), content_type="audio/wav")
+    url = media_server.add("/big.wav", noise_wav(4 * MIB), content_type="audio/wav")
     response = api.post("/api/v3/assets/from-url", json={"name": "big", "type": "audio", "url": url})
     assert_error(response, 507, "Insufficient storage: the blob store's disk is full")
     assert _rows(app) == (0, 0) and _files(small_disk) == []
@@ -145,7 +135,7 @@ def small_database_disk(app):
 def test_a_full_database_disk_answers_507_for_the_postgres_store(app, api, small_database_disk):
     response = api.post(
         "/api/v3/assets",
-        data={"file": (io.BytesIO(_wav(5 * MIB)), "big.wav"), "type": "audio"},
+        data={"file": (io.BytesIO(noise_wav(5 * MIB)), "big.wav"), "type": "audio"},
         content_type="multipart/form-data",
     )
     assert_error(response, 507, "Insufficient storage: the database's disk is full")
@@ -161,7 +151,7 @@ def test_a_full_database_disk_answers_507_for_the_postgres_store(app, api, small
     # stays full, and the next put is refused the same way, never with a 500.
     again = api.post(
         "/api/v3/assets",
-        data={"file": (io.BytesIO(_wav(MIB // 2)), "small.wav"), "type": "audio"},
+        data={"file": (io.BytesIO(noise_wav(MIB // 2)), "small.wav"), "type": "audio"},
         content_type="multipart/form-data",
     )
     assert_error(again, 507, "Insufficient storage: the database's disk is full")

@@ -11,7 +11,6 @@ from sqlalchemy import case, delete, func, insert, select, text, update
 
 from storyboard.models import Job, JobTally, User, db
 from storyboard.services import catalog
-from tests.conftest import PG_ADMIN_URL, Backend, _plain, settings_for
 from tests.support import factories
 from tests.support.envelope import assert_ok
 
@@ -246,30 +245,6 @@ def test_list_totals_and_stats_equal_a_direct_count(app, api):
         assert {key: stats[key] for key in ("jobCount", "videoCount", "totalSpend")} == expected[campaign]
         videos, spend = expected[campaign]["videoCount"], expected[campaign]["totalSpend"]
         assert stats["avgCost"] == round(spend / videos, 4)
-
-
-@pytest.fixture
-def fresh_app(backend, tmp_path):
-    """An app on a new, empty database of the session's backend (the test runs the migrations)."""
-    import psycopg
-
-    from storyboard import create_app
-
-    name = f"sb_tally_{uuid.uuid4().hex[:12]}" if backend.name == "postgres" else None
-    if name:
-        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = backend.database_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        url = f"sqlite:///{tmp_path / 'tallies.db'}"
-    application = create_app(settings_for(Backend(backend.name, url, backend.blob_storage), str(tmp_path)), env={})
-    yield application
-    with application.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _rows_of_0004() -> None:

@@ -5,10 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 
-import pytest
 from sqlalchemy import text
-
-from tests.conftest import PG_ADMIN_URL, Backend, _plain, settings_for
 
 C = 256 * 1024
 NOW = "2026-01-01 00:00:00"
@@ -19,34 +16,6 @@ CONTENT = {
     "empty": b"",
     "null": None,  # a blob the filesystem store held on a Postgres database: no bytes in the row
 }
-
-
-@pytest.fixture
-def fresh_app(backend, tmp_path):
-    """An app on a new, empty database of the session's backend (migrations run by the test)."""
-    from storyboard import create_app
-
-    if backend.name == "postgres":
-        import psycopg
-
-        name = f"sb_mig_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        url = backend.database_url.rsplit("/", 1)[0] + "/" + name
-    else:
-        name, url = None, f"sqlite:///{tmp_path / 'migrate.db'}"
-    application = create_app(settings_for(Backend(backend.name, url, backend.blob_storage), str(tmp_path)), env={})
-    yield application
-    with application.app_context():
-        from storyboard.models import db
-
-        db.session.remove()
-        db.engine.dispose()
-    if name:
-        import psycopg
-
-        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _old_rows(db) -> dict[str, str]:

@@ -1,4 +1,4 @@
-"""Shared pytest fixtures for the network edge: media files, a local media server, a trap, fast retries."""
+"""Shared pytest fixtures: media files, a local media server, a trap, fast retries, an app on a fresh database."""
 
 from __future__ import annotations
 
@@ -71,24 +71,62 @@ def rq_app(app):
     if reason := redis_answers():
         pytest.skip(reason)
     # Unique queue names: test runs in parallel (or a developer's worker) never take each other's jobs.
-    app.config.update(REDIS_URL=REDIS_TEST_URL, RQ_QUEUE_PREFIX=f"test-{uuid.uuid4().hex[:8]}-")
+    yield from app_on_redis(app, REDIS_TEST_URL, f"test-{uuid.uuid4().hex[:8]}-")
+
+
+def app_on_redis(app, url: str, prefix: str):
+    """Yield `app` with background work on the Redis at `url` (queues prefixed), then back in process."""
+    app.config.update(REDIS_URL=url, RQ_QUEUE_PREFIX=prefix)
     app.extensions.pop("storyboard_redis", None)
     yield app
     app.config.update(REDIS_URL="", RQ_QUEUE_PREFIX="")
     app.extensions.pop("storyboard_redis", None)
 
 
-@pytest.fixture
-def start_worker(rq_app, tmp_path):
-    """Start real RQ workers for the test app; all are killed at the end of the test."""
+def worker_starter(app, folder, **defaults):
+    """Yield start(**env) -> a real RQ worker process for `app` (env over `defaults`); all killed afterwards."""
     from tests.support.workers import WorkerProcess
 
     started: list[WorkerProcess] = []
 
     def start(**env) -> WorkerProcess:
-        started.append(WorkerProcess(rq_app, tmp_path / f"worker-{len(started)}.log", **env))
+        started.append(WorkerProcess(app, folder / f"worker-{len(started)}.log", **{**defaults, **env}))
         return started[-1]
 
     yield start
     for worker in started:
         worker.stop()
+
+
+@pytest.fixture
+def start_worker(rq_app, tmp_path):
+    """Start real RQ workers for the test app; all are killed at the end of the test."""
+    yield from worker_starter(rq_app, tmp_path)
+
+
+@pytest.fixture
+def fresh_app(backend, tmp_path):
+    """An app on a new, empty database of the session's backend (migrations run by the test), dropped after."""
+    import uuid
+
+    import psycopg
+
+    from storyboard import create_app
+    from storyboard.models import db
+    from tests.conftest import PG_ADMIN_URL, Backend, _plain, settings_for
+
+    name = f"sb_fresh_{uuid.uuid4().hex[:12]}" if backend.name == "postgres" else None
+    if name:
+        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        url = backend.database_url.rsplit("/", 1)[0] + "/" + name
+    else:
+        url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    application = create_app(settings_for(Backend(backend.name, url, backend.blob_storage), str(tmp_path)), env={})
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    if name:
+        with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -257,3 +257,18 @@ class MediaFiles:
 
     def read(self, name: str) -> bytes:
         return self.path(name).read_bytes()
+
+
+def noise_wav(nbytes: int) -> bytes:
+    """A genuine WAV of about `nbytes` of random 16-bit mono samples: media the service accepts, whose bytes never
+    repeat (ranges and chunk boundaries are checked against it)."""
+    import os
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(44100)
+        w.writeframes(os.urandom(nbytes - nbytes % 2))
+    return out.getvalue()

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.fixtures import app_on_redis, worker_starter
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -80,25 +82,10 @@ def private_redis(tmp_path):
 @pytest.fixture
 def outage_app(app, private_redis):
     """The test app with background work on the private Redis (which the test may kill or freeze)."""
-    app.config.update(REDIS_URL=private_redis.url, RQ_QUEUE_PREFIX="outage-")
-    app.extensions.pop("storyboard_redis", None)
-    yield app
-    app.config.update(REDIS_URL="", RQ_QUEUE_PREFIX="")
-    app.extensions.pop("storyboard_redis", None)
+    yield from app_on_redis(app, private_redis.url, "outage-")
 
 
 @pytest.fixture
 def start_outage_worker(outage_app, tmp_path):
     """Real RQ workers against the private Redis, reconnecting quickly; all are killed at the end of the test."""
-    from tests.support.workers import WorkerProcess
-
-    started: list[WorkerProcess] = []
-
-    def start(**env) -> WorkerProcess:
-        env = {"WORKER_RECONNECT_MAX_SECONDS": 1, **env}
-        started.append(WorkerProcess(outage_app, tmp_path / f"worker-{len(started)}.log", **env))
-        return started[-1]
-
-    yield start
-    for worker in started:
-        worker.stop()
+    yield from worker_starter(outage_app, tmp_path, WORKER_RECONNECT_MAX_SECONDS=1)
