@@ -151,12 +151,19 @@ def sweep_pending_storyboards(now: datetime) -> dict[str, int]:
     return counts
 
 
-def _sweep_storyboard(job_id: str, now: datetime) -> str:
-    if queue.is_alive("storyboard", job_id):
-        return "live"
+def _lost_job(kind: str, job_id: str, statuses) -> Job | None:
+    """The job whose `kind` work has no live queue job and that still waits for it, or None (left alone)."""
+    if queue.is_alive(kind, job_id):
+        return None
     job = db.session.get(Job, job_id)
-    if job is None or job.status not in WORKING:
+    if job is None or job.status not in statuses:
         abandon()
+        return None
+    return job
+
+
+def _sweep_storyboard(job_id: str, now: datetime) -> str:
+    if (job := _lost_job("storyboard", job_id, WORKING)) is None:
         return "live"
     # A pending job never ran: starting it costs nothing. A claimed one lost its run: that is counted.
     claimed = job.status == "storyboard_processing"
@@ -207,11 +214,7 @@ def _requeues(job_id: str, kind: str) -> int:
 
 
 def _sweep_render(job_id: str, now: datetime) -> str:
-    if queue.is_alive("render", job_id):
-        return "live"
-    job = db.session.get(Job, job_id)
-    if job is None or job.status not in RENDERABLE:
-        abandon()
+    if (job := _lost_job("render", job_id, RENDERABLE)) is None:
         return "live"
     if _requeues(job_id, "render_requeued") >= MAX_REQUEUES:
         abandon()
