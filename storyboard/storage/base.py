@@ -18,6 +18,8 @@ from storyboard.models import Blob, db
 from storyboard.models.base import new_id
 
 CHUNK = 1024 * 1024
+# Called with the sha256 of bytes just written to the store (see BlobStore.put_stream).
+Staged = Callable[[str], None] | None
 
 
 class BlobStore(ABC):
@@ -30,14 +32,20 @@ class BlobStore(ABC):
 
     name = "base"
 
-    def put_stream(self, stream: BinaryIO, content_type: str) -> tuple[Blob, bool]:
-        """Store the stream's bytes; return (blob row, created) — created is False for known content."""
-        return self._put(lambda blob_id: self._write(stream, blob_id), content_type)
+    def put_stream(self, stream: BinaryIO, content_type: str, staged: Staged = None) -> tuple[Blob, bool]:
+        """Store the stream's bytes; return (blob row, created) — created is False for known content.
 
-    def put_file(self, path: str, content_type: str, sha256: str | None = None) -> tuple[Blob, bool]:
+        `staged(sha256)` is called as soon as the bytes are in the store, before anything else can fail: a unit
+        of work registers its undo there (`UnitOfWork.discard_blob_on_failure`), so bytes never outlive a failed
+        row insert."""
+        return self._put(lambda blob_id: self._write(stream, blob_id), content_type, staged)
+
+    def put_file(
+        self, path: str, content_type: str, sha256: str | None = None, staged: Staged = None
+    ) -> tuple[Blob, bool]:
         """Store a local file (left in place for the caller to remove). `sha256`, when the caller hashed the bytes
         as it wrote them, spares a second pass over them (and lets the filesystem store link instead of copy)."""
-        return self._put(lambda blob_id: self._write_file(path, blob_id, sha256), content_type)
+        return self._put(lambda blob_id: self._write_file(path, blob_id, sha256), content_type, staged)
 
     def _write_file(self, path: str, blob_id: str, sha256: str | None) -> tuple[str, int]:
         """Stage a local file's bytes; by default as a stream (hashing them again)."""
@@ -49,10 +57,12 @@ class BlobStore(ABC):
         for the system's temp folder."""
         return None
 
-    def _put(self, stage: Callable[[str], tuple[str, int]], content_type: str) -> tuple[Blob, bool]:
+    def _put(self, stage: Callable[[str], tuple[str, int]], content_type: str, staged: Staged) -> tuple[Blob, bool]:
         blob_id = new_id()
         with disk_space_errors():
             sha, size = stage(blob_id)
+        if staged is not None:
+            staged(sha)
         existing = db.session.scalar(select(Blob).where(Blob.sha256 == sha))
         if existing is not None:
             self._drop_staged(sha, blob_id)
@@ -68,8 +78,8 @@ class BlobStore(ABC):
             return db.session.scalar(select(Blob).where(Blob.sha256 == sha)), False
         return blob, True
 
-    def put_bytes(self, data: bytes, content_type: str) -> tuple[Blob, bool]:
-        return self.put_stream(io.BytesIO(data), content_type)
+    def put_bytes(self, data: bytes, content_type: str, staged: Staged = None) -> tuple[Blob, bool]:
+        return self.put_stream(io.BytesIO(data), content_type, staged)
 
     @abstractmethod
     def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:

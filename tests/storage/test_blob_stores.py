@@ -124,3 +124,17 @@ def test_put_file_stores_a_local_file_and_leaves_it_in_place(store, tmp_path, kn
     again.write_bytes(DATA)
     same, created_again = store.put_file(str(again), "video/mp4", sha if known else None)
     assert not created_again and same.id == blob.id
+
+
+def test_staged_hears_of_the_bytes_before_their_row_exists(store):
+    """The hook a unit of work registers its undo with runs once the bytes are stored and before the row is
+    inserted, so a failure anywhere after it still removes them."""
+    seen = []
+
+    def staged(sha: str) -> None:
+        on_disk = store.path(sha).is_file() if store.name == "filesystem" else None
+        seen.append((sha, db.session.query(Blob).filter_by(sha256=sha).count(), on_disk))
+
+    blob, created = store.put_stream(io.BytesIO(DATA), "application/octet-stream", staged=staged)
+    expected_on_disk = True if store.name == "filesystem" else None
+    assert created and seen == [(blob.sha256, 0, expected_on_disk)]

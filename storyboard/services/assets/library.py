@@ -95,14 +95,12 @@ def store_file(
     with ThreadPoolExecutor(1, thread_name_prefix="thumbnail") as pool:
         thumbnail = pool.submit(make_thumbnail, path, info)
         try:
-            blob, _ = store.put_file(path, info.mime, sha256)
+            blob, _ = store.put_file(path, info.mime, sha256, staged=work.discard_blob_on_failure)
         finally:
             thumb_bytes = thumbnail.result()  # never leave it reading a file about to be removed
-    work.discard_blob_on_failure(blob.sha256)
     thumb = None
     if thumb_bytes:
-        thumb, _ = store.put_bytes(thumb_bytes, "image/jpeg")
-        work.discard_blob_on_failure(thumb.sha256)
+        thumb, _ = store.put_bytes(thumb_bytes, "image/jpeg", staged=work.discard_blob_on_failure)
     return info, blob, thumb
 
 

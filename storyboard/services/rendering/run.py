@@ -156,10 +156,8 @@ def _finish(inputs: RenderInputs, out: Path, poster: bytes, result: RenderResult
 def _store_outputs(out: Path, poster: bytes, work: UnitOfWork) -> tuple[Blob, Blob]:
     store = get_store()
     with open(out, "rb") as stream:
-        video, _ = store.put_stream(stream, "video/mp4")
-    work.discard_blob_on_failure(video.sha256)
-    thumb, _ = store.put_bytes(poster, "image/jpeg")
-    work.discard_blob_on_failure(thumb.sha256)
+        video, _ = store.put_stream(stream, "video/mp4", staged=work.discard_blob_on_failure)
+    thumb, _ = store.put_bytes(poster, "image/jpeg", staged=work.discard_blob_on_failure)
     return video, thumb
 
 
