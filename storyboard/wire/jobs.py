@@ -80,6 +80,8 @@ class CreativeSchema(Schema):
     direction = ma.fields.Nested(DirectionSchema, required=True)
     assets = ma.fields.List(ma.fields.Nested(AssetInputSchema), load_default=list, validate=validate.Length(max=20))
     storyboard = ma.fields.Dict(allow_none=True, validate=json_field_cap)
+    # The language the ad speaks (an IETF tag such as "de" or "ja-JP"); detected from the brief when absent.
+    language = Trimmed(allow_none=True, validate=validate.Regexp(r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$"))
 
 
 class AdvancedSchema(Schema):
@@ -152,6 +154,7 @@ dump_creative = DictDump(
         ("direction", "direction", dump_direction),
         ("assets", "assets", many(dump_asset_input)),
         ("storyboard", "storyboard", mapping),
+        ("language", "language", text),
     ),
 )
 dump_advanced = DictDump(

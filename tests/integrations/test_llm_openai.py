@@ -300,7 +300,7 @@ def test_scene_rewrite_through_the_server(server):
     server.reply(reply)
     new = rewrite_scene(
         provider(server), BRIEF, target, current, feedback="make it calmer", constraints={"duration": 6.5}
-    )
+    ).scenes[0]
     assert new.scene_number == 2 and new.duration == 6.5
     assert new.metadata["note"] == "keep me" and new.metadata["mood"] == "calm"
     sent = server.requests[0]

@@ -100,7 +100,9 @@ def test_feedback_visibly_and_deterministically_changes_a_scene():
     scene = drafts[1]
 
     def redo(feedback, constraints=None):
-        return rewrite_scene(OfflineProvider(), brief, scene, drafts, feedback=feedback, constraints=constraints)
+        return rewrite_scene(
+            OfflineProvider(), brief, scene, drafts, feedback=feedback, constraints=constraints
+        ).scenes[0]
 
     new = redo("use a close-up and make it shorter")
     assert new == redo("use a close-up and make it shorter")

@@ -81,7 +81,7 @@ def test_rewrite_sends_two_neighbours_each_side(server):
     for d in drafts:
         d.description = f"UNIQUE-{d.scene_number}"
     server.reply({"description": "Fresh take", "script": "New line."})
-    new = rewrite_scene(remote(server), BRIEF, drafts[3], drafts, feedback=None, constraints=None)
+    new = rewrite_scene(remote(server), BRIEF, drafts[3], drafts, feedback=None, constraints=None).scenes[0]
     prompt = server.requests[0].prompt
     assert [f"UNIQUE-{n}" in prompt for n in range(1, 8)] == [False, True, True, True, True, True, False]
     assert "fresh variation" in prompt and "similar duration" in prompt
@@ -101,7 +101,7 @@ def test_offline_rewrite_applies_constraints_and_feedback():
     drafts[2].metadata["approvedBy"] = "ana"
     new = rewrite_scene(
         OfflineProvider(), BRIEF, drafts[2], drafts, feedback="wide and silent", constraints={"duration": 7.7}
-    )
+    ).scenes[0]
     assert new.duration == 7.7 and new.shot_type == "wide" and new.script == ""
     assert new.metadata["approvedBy"] == "ana" and new.metadata["feedback"] == "wide and silent"
     assert new.assets == drafts[2].assets

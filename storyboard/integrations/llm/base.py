@@ -43,6 +43,7 @@ class Brief:
     campaign_name: str | None = None
     campaign_goal: str | None = None
     assets: tuple[AssetBrief, ...] = ()
+    language: str | None = None  # creative.language as given (an IETF tag), None to detect from the brief
 
 
 @dataclass

@@ -34,6 +34,7 @@ def brief_for(job: Job, *, duration: float | None = None) -> Brief:
         campaign_name=campaign.name if campaign else None,
         campaign_goal=campaign.goal if campaign else None,
         assets=attachments.briefs(job),
+        language=creative.get("language"),
     )
 
 

@@ -75,7 +75,9 @@ def regenerate_scene(owner: User, job_id: str, ref: str, *, feedback=None, const
     target = records.to_draft(scene)
     release_for_long_call()
     try:
-        new = writer.rewrite_scene(provider, brief, target, current, feedback=feedback, constraints=constraints)
+        new = writer.rewrite_scene(provider, brief, target, current, feedback=feedback, constraints=constraints).scenes[
+            0
+        ]
     except errors.StoryboardError as error:
         raise error.during("regenerate scene") from None
     job, scene = _editable(owner, job_id, scene_id)

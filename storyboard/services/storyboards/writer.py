@@ -25,6 +25,9 @@ class Written:
     scenes: list[SceneDraft]
     repairs: list[str] = field(default_factory=list)
     attempts: int = 1
+    # What became of the reviewer's feedback (None without feedback): {"writer", "model", "applied",
+    # "notApplied"}; an action's response returns it as data.feedback.
+    feedback: dict | None = None
 
 
 def write_storyboard(
@@ -63,8 +66,8 @@ def rewrite_scene(
     *,
     feedback: str | None,
     constraints: Mapping | None,
-) -> SceneDraft:
-    """The scene rewritten after feedback; same number, metadata merged, constraints.duration exact."""
+) -> Written:
+    """The scene rewritten after feedback (`.scenes[0]`); same number, metadata merged, constraints.duration exact."""
     others = [s for s in all_scenes if s.scene_number != scene.scene_number]
     neighbours = _neighbours(scene, others)
 
@@ -77,7 +80,7 @@ def rewrite_scene(
         new, repairs = rules.repair_scene(raw, brief, scene, others, constraints=constraints)
         return [new], repairs
 
-    return _with_one_retry(provider, ask, repair, "regenerate scene").scenes[0]
+    return _with_one_retry(provider, ask, repair, "regenerate scene")
 
 
 def _neighbours(scene: SceneDraft, others: Sequence[SceneDraft]) -> list[SceneDraft]:
