@@ -35,7 +35,8 @@ class Failure:
     stage: where it failed ("ingest", "storyboard_llm", "storyboard", "render"); retryable: whether the same
     request may succeed later; hint: what to do about it; provider/model/upstream_status/upstream_message:
     the outside service involved and what it answered (redacted); attempts: how many calls were made;
-    asset_id: the asset that failed; status: the HTTP status the failure answers.
+    asset_id: the asset that failed; status: the HTTP status the failure answers; problems: what was
+    wrong with a reply that was refused (a storyboard that is a refusal, placeholders, repeated scenes).
     """
 
     stage: str | None = None
@@ -48,6 +49,7 @@ class Failure:
     attempts: int | None = None
     asset_id: str | None = None
     status: int | None = None
+    problems: list[str] | None = None
 
     def but(self, **changes: Any) -> Failure:
         """A copy with `changes`; fields left as None keep their value."""

@@ -44,10 +44,12 @@ STORYBOARD_SCHEMA: dict[str, Any] = {
     "additionalProperties": False,
 }
 
+# The example names each field's content instead of "...": a model that copies it is caught by the
+# content checks (storyboard/services/storyboards/rules.py), never stored.
 _SHAPE = (
-    '{"scenes": [{"sceneNumber": 1, "duration": 6.0, "description": "...", "script": "...", '
-    '"shotType": "wide", "transition": "fade", "assets": ["<asset id>"], '
-    '"metadata": {"setting": "...", "mood": "..."}}]}'
+    '{{"scenes": [{{"sceneNumber": 1, "duration": 6.0, "description": "<what the camera shows>", '
+    '"script": "<the voice-over line>", "shotType": "wide", "transition": "fade", "assets": {assets}, '
+    '"metadata": {{"setting": "<where it happens>", "mood": "<the feeling>"}}}}]}}'
 )
 
 
@@ -112,9 +114,20 @@ def _storyboard_rules(brief: Brief, scene_count: int) -> str:
             "- Put each asset id from the brief in the scene where it fits (product shots at the reveal, "
             "logos near the end); use every asset at least once and no other ids.",
             f"- shotType is one of {', '.join(SHOT_TYPES)}; transition is one of {', '.join(TRANSITIONS)}.",
-            f"Return JSON exactly in this shape, with {scene_count} scenes:\n{_SHAPE}",
+            "- Real, specific content in every field, never placeholders; no two scenes share a description "
+            "or a script.",
+            f"- Every scene has a voice-over line in script, {_language(brief)}.",
+            f"Return JSON exactly in this shape, with {scene_count} scenes:\n{_shape(brief)}",
         ]
     )
+
+
+def _shape(brief: Brief) -> str:
+    return _SHAPE.format(assets='["<an asset id from the brief>"]' if brief.assets else "[]")
+
+
+def _language(brief: Brief) -> str:
+    return f"written in the language {brief.language}" if brief.language else "in the language the brief is written in"
 
 
 def scene_messages(
@@ -138,6 +151,8 @@ def scene_messages(
         f"Constraints: {limits}",
         f"Keep sceneNumber {scene.scene_number}, at most {WORDS_PER_SECOND:g} voice-over words per second, "
         "and only asset ids from the brief.",
+        f"Write real content (no placeholders), a description and script unlike the neighbouring scenes', and "
+        f"a voice-over line {_language(brief)} unless the reviewer asks for silence.",
         "Return one JSON object with the keys sceneNumber, duration, description, script, shotType, "
         "transition, assets, metadata.",
     ]

@@ -8,13 +8,14 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from storyboard.integrations.llm import replies
 from storyboard.integrations.llm.base import WORDS_PER_SECOND, AssetBrief, Brief, SceneDraft
 from storyboard.integrations.llm.scene_count import SceneCount
 
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 60.0
 MAX_TEXT = 1000
 LIST_KEYS = ("scenes", "storyboard", "data", "result")
-_FENCE = re.compile(r"^\s*```[a-zA-Z0-9_-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+_WRAPPERS = 2  # objects around the list that are looked through: {"result": {"storyboard": {"scenes": ...}}}
 # Control characters and bidi overrides (which can disguise text in the UI); newline and tab are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SCRIPT_KEYS = ("script", "voiceover", "voiceOver", "narration")
@@ -41,13 +42,25 @@ class ReplyProblem(Exception):
 
 
 def parse_scenes(raw: Any) -> list[Any]:
-    """The list of scene items in a reply: JSON text (fences allowed), an object holding a list, or a list."""
+    """The list of scene items in a reply: JSON (in prose or a fence too), an object holding it, or a list.
+
+    `{"scenes": [...]}`, `{"storyboard": [...]}` and wrapped deeper, `{"storyboard": {"scenes": [...]}}`."""
     data = _decode(raw)
-    if isinstance(data, Mapping):
-        data = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), data)
+    for _ in range(_WRAPPERS + 1):
+        if not isinstance(data, Mapping):
+            break
+        data = _listed(data)
     if not isinstance(data, list):
         raise ReplyProblem('the response is not a list of scenes; return {"scenes": [...]}')
     return data
+
+
+def _listed(data: Mapping) -> Any:
+    """The list under a known key, else the one object under a known key (a wrapper), else `data`."""
+    found = next((data[k] for k in LIST_KEYS if isinstance(data.get(k), list)), None)
+    if found is not None:
+        return found
+    return next((data[k] for k in LIST_KEYS if isinstance(data.get(k), Mapping)), data)
 
 
 def _decode(raw: Any) -> Any:
@@ -55,24 +68,27 @@ def _decode(raw: Any) -> Any:
         raw = raw.decode("utf-8", "replace")
     if not isinstance(raw, str):
         return raw
-    fenced = _FENCE.match(raw)
-    text = fenced.group(1) if fenced else raw
     try:
-        return json.loads(text)
+        return replies.extract_json(raw)
     except ValueError:
+        if phrase := replies.refusal_in(raw):
+            raise ReplyProblem(f'the response was a refusal ("{phrase}"), not a storyboard') from None
         raise ReplyProblem("the response was not valid JSON") from None
 
 
 def repair_storyboard(
-    raw: Any, brief: Brief, count: SceneCount, *, strict: bool = True
+    raw: Any, brief: Brief, count: SceneCount, *, strict: bool = True, feedback: str | None = None
 ) -> tuple[list[SceneDraft], list[str]]:
     """Return the repaired scenes and the repairs made; raise ReplyProblem when it cannot be repaired.
 
-    `strict` also refuses a count more than one away from `target` (worth one corrective retry).
+    `strict` also refuses a count more than one away from `target` (worth one corrective retry). The
+    content is checked before any repair can hide it (see `content_problems`); `feedback` tells whether
+    silent scenes were asked for.
     """
     repairs: list[str] = []
     items = _checked_count(parse_scenes(raw), count, strict=strict, repairs=repairs)
     scenes = [_scene_from(item, i + 1, repairs) for i, item in enumerate(items)]
+    _refuse_content(content_problems(scenes, silence_ok=asks_for_silence(feedback)))
     _fit_durations(scenes, brief.duration, repairs)
     _fix_assets(scenes, brief.assets, repairs)
     _fix_transitions(scenes, repairs)
@@ -80,6 +96,93 @@ def repair_storyboard(
     for scene in scenes:
         _fit_voice_over(scene, brief.call_to_action if scene is scenes[-1] else None, repairs)
     return scenes, repairs
+
+
+class ContentProblem(ReplyProblem):
+    """The reply has the right shape but is not a storyboard worth reviewing (a refusal, placeholders,
+    repeated scenes, missing voice-over); `problems` lists each finding."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        super().__init__("; ".join(self.problems))
+
+
+MAX_SILENT_SCENES = 1  # a short beat on picture alone is fine; a storyboard without a voice is not
+_PLACEHOLDER_WORDS = {"string", "text", "tbd", "todo", "placeholder", "n a", "none", "null", "description", "script"}
+_PLACEHOLDER_PATTERN = re.compile(r"<[^<>]{1,40}>|\[(insert|your|add)\b[^\]]*\]|lorem ipsum", re.IGNORECASE)
+_SILENCE = re.compile(
+    r"\b(no|without|drop|remove|cut)( the| any)? (voice|voice-?over|vo|narration|narrator|speech)\b|\bsilent\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_silence(feedback: str | None) -> bool:
+    """Whether the reviewer asked for scenes without voice-over ("no voice-over", "make it silent")."""
+    return bool(feedback and _SILENCE.search(feedback))
+
+
+def content_problems(scenes: Sequence[SceneDraft], *, silence_ok: bool = False) -> list[str]:
+    """What makes these scenes unfit for review, each finding worded for the model's corrective retry."""
+    problems: list[str] = []
+    for scene in scenes:
+        problems += _scene_problems(scene)
+    problems += _duplicates(scenes, "description", lambda s: s.description)
+    problems += _duplicates(scenes, "script", lambda s: s.script)
+    silent = [s.scene_number for s in scenes if not s.script]
+    if not silence_ok and len(silent) > MAX_SILENT_SCENES:
+        numbers = ", ".join(map(str, silent))
+        problems.append(f"scenes {numbers} have no voice-over script; write the line each scene speaks")
+    return problems
+
+
+def _scene_problems(scene: SceneDraft) -> list[str]:
+    found = []
+    texts = [("description", scene.description), ("script", scene.script)]
+    texts += [(f"metadata.{k}", v) for k, v in scene.metadata.items() if isinstance(v, str)]
+    for field_name, text in texts:
+        if phrase := replies.refusal_in(text):
+            found.append(f'scene {scene.scene_number} {field_name} is a refusal ("{phrase}"); write the ad as briefed')
+        elif is_placeholder(text):
+            found.append(
+                f"scene {scene.scene_number} {field_name} is a placeholder ({text[:40]!r}); write real content"
+            )
+    copied = [a for a in scene.assets if _PLACEHOLDER_PATTERN.search(a) or is_placeholder(a)]
+    if copied:
+        found.append(
+            f"scene {scene.scene_number} assets hold placeholders ({', '.join(copied)[:80]}); "
+            "use only asset ids from the brief"
+        )
+    return found
+
+
+def is_placeholder(text: str) -> bool:
+    """Example text copied from a prompt: no letters or digits ("..."), a stock word ("string"),
+    an <angle-bracket> slot, "[insert ...]" or lorem ipsum."""
+    if not text:
+        return False
+    plain = _plain(text)
+    return not plain or plain in _PLACEHOLDER_WORDS or bool(_PLACEHOLDER_PATTERN.search(text))
+
+
+def _duplicates(scenes: Sequence[SceneDraft], what: str, text_of) -> list[str]:
+    first: dict[str, int] = {}
+    found = []
+    for scene in scenes:
+        key = _plain(text_of(scene))
+        if not key:
+            continue
+        if key in first:
+            found.append(
+                f"scenes {first[key]} and {scene.scene_number} have the same {what}; make every scene different"
+            )
+        else:
+            first[key] = scene.scene_number
+    return found
+
+
+def _refuse_content(problems: list[str]) -> None:
+    if problems:
+        raise ContentProblem(problems)
 
 
 def _checked_count(items: list, count: SceneCount, *, strict: bool, repairs: list[str]) -> list:
@@ -270,8 +373,10 @@ def _ensure_call_to_action(scene: SceneDraft, cta: str, repairs: list[str]) -> N
     cta = clean_text(cta)
     if not cta or has_call_to_action(scene.script, cta):
         return
-    ending = "" if cta[-1] in ".!?…" else "."
-    scene.script = clean_text(f"{scene.script} {cta}{ending}".strip())
+    line = cta if cta[-1] in ".!?…" else cta + "."
+    # The cap is applied to what precedes the CTA, so the CTA itself always fits (MAX_TEXT > its 300 chars).
+    lead = clean_text(scene.script, MAX_TEXT - len(line) - 1) if scene.script else ""
+    scene.script = f"{lead} {line}".strip()
     repairs.append(f"appended the call to action to scene {scene.scene_number}")
 
 
@@ -359,14 +464,19 @@ def repair_scene(
     others: Sequence[SceneDraft],
     *,
     constraints: Mapping | None = None,
+    feedback: str | None = None,
 ) -> tuple[SceneDraft, list[str]]:
-    """Repair one rewritten scene; it keeps its number and its place (first/last) among `others`."""
+    """Repair one rewritten scene; it keeps its number and its place (first/last) among `others`.
+
+    Raises ContentProblem for a refusal, placeholders, a scene repeating another, or a voice-over the
+    reviewer did not ask to drop."""
     item = _single_item(raw)
     repairs: list[str] = []
     new = _scene_from(item, scene.scene_number, repairs)
     new.duration = _scene_duration(item, scene, constraints)
-    if _first(item, *_SCRIPT_KEYS) is None:  # an explicit "" is a wish for silence, absence is not
+    if _first(item, *_SCRIPT_KEYS) is None:  # a missing script keeps the old one; "" is checked below
         new.script = scene.script
+    _refuse_content(_rewrite_problems(new, scene, others, feedback))
     new.assets = _scene_assets(item, new, scene, others, brief, constraints, repairs)
     new.metadata = {**{k: v for k, v in scene.metadata.items() if k != "warnings"}, **new.metadata}
     numbers = [s.scene_number for s in others]
@@ -377,6 +487,22 @@ def repair_scene(
         _ensure_call_to_action(new, brief.call_to_action, repairs)
     _fit_voice_over(new, brief.call_to_action if is_last else None, repairs)
     return new, repairs
+
+
+def _rewrite_problems(
+    new: SceneDraft, old: SceneDraft, others: Sequence[SceneDraft], feedback: str | None
+) -> list[str]:
+    problems = _scene_problems(new)
+    for other in others:
+        for what, mine, theirs in (
+            ("description", new.description, other.description),
+            ("script", new.script, other.script),
+        ):
+            if _plain(mine) and _plain(mine) == _plain(theirs):
+                problems.append(f"the {what} repeats scene {other.scene_number}'s; write one for this scene")
+    if not new.script and old.script and not asks_for_silence(feedback):
+        problems.append("the scene lost its voice-over script, which the reviewer did not ask for; write its line")
+    return problems
 
 
 def _single_item(raw: Any) -> Any:

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 2  # the first answer plus one corrective retry (contract 6.4)
 GENERATING = "generate scenes"
 _BROKE_RULES = "the AI reply broke the storyboard rules twice; try again or use a stronger AI_MODEL"
+_REFUSED = "the AI model refused this brief twice; reword the brief, or use another AI_MODEL"
 
 
 @dataclass
@@ -53,9 +54,9 @@ def write_storyboard(
         )
 
     def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
-        return rules.repair_storyboard(raw, brief, count, strict=not last)
+        return rules.repair_storyboard(raw, brief, count, strict=not last, feedback=feedback)
 
-    return _with_one_retry(provider, ask, repair, doing)
+    return _with_one_retry(provider, ask, repair, doing, feedback)
 
 
 def rewrite_scene(
@@ -77,10 +78,10 @@ def rewrite_scene(
         )
 
     def repair(raw: Any, last: bool) -> tuple[list[SceneDraft], list[str]]:
-        new, repairs = rules.repair_scene(raw, brief, scene, others, constraints=constraints)
+        new, repairs = rules.repair_scene(raw, brief, scene, others, constraints=constraints, feedback=feedback)
         return [new], repairs
 
-    return _with_one_retry(provider, ask, repair, "regenerate scene")
+    return _with_one_retry(provider, ask, repair, "regenerate scene", feedback)
 
 
 def _neighbours(scene: SceneDraft, others: Sequence[SceneDraft]) -> list[SceneDraft]:
@@ -96,9 +97,10 @@ def _with_one_retry(
     ask: Callable[[str | None], Any],
     repair: Callable[[Any, bool], tuple[list[SceneDraft], list[str]]],
     doing: str,
+    feedback: str | None,
 ) -> Written:
     """Ask, repair; on an unrepairable reply ask once more with what was wrong, then fail as `doing`."""
-    correction = None
+    correction, problems = None, []
     for attempt in range(1, ATTEMPTS + 1):
         raw = ask(correction)
         try:
@@ -106,9 +108,34 @@ def _with_one_retry(
         except rules.ReplyProblem as problem:
             log.info("%s reply %d rejected: %s", provider.name, attempt, problem)
             correction = str(problem)
+            problems = getattr(problem, "problems", None) or [correction]
             continue
         if repairs:
             log.info("%s reply repaired: %s", provider.name, "; ".join(repairs))
-        return Written(scenes, repairs, attempt)
-    failure = llm_failure(provider.name, provider.model, retryable=True, attempts=ATTEMPTS, hint=_BROKE_RULES)
+        for scene in scenes:
+            scene.metadata["writer"] = {"name": provider.name, "model": provider.model}
+        return Written(scenes, repairs, attempt, feedback=_feedback_report(provider, raw, feedback))
+    refused = any("refusal" in p for p in problems)
+    failure = llm_failure(
+        provider.name,
+        provider.model,
+        retryable=not refused,
+        attempts=ATTEMPTS,
+        hint=_REFUSED if refused else _BROKE_RULES,
+        problems=problems,
+    )
     raise errors.UpstreamFailed(correction, doing=doing, failure=failure)
+
+
+def _feedback_report(provider: LLMProvider, raw: Any, feedback: str | None) -> dict | None:
+    """What became of the feedback: a writer that reports it (offline) says what it applied and what it
+    could not; a language model was given all of it."""
+    if not feedback:
+        return None
+    report = raw.get("feedback") if getattr(provider, "reports_feedback", False) and isinstance(raw, Mapping) else None
+    if isinstance(report, Mapping):
+        applied = [rules.clean_text(a, 200) for a in report.get("applied") or () if isinstance(a, str)]
+        not_applied = rules.clean_text(report.get("notApplied"), 500) or None
+    else:
+        applied, not_applied = [feedback], None
+    return {"writer": provider.name, "model": provider.model, "applied": applied, "notApplied": not_applied}
