@@ -19,8 +19,9 @@ _MAX_STARTS = 200
 # Refusals, one line per language (English, German, French, Spanish, Portuguese, Italian, Japanese, Chinese,
 # Arabic). Case is ignored; a "'" stands for any apostrophe and a space for any run of whitespace. Each one
 # names an inability or the model speaking as an AI, so an ad line that merely says "sorry" is not one.
+_CANNOT = r"(?:can't|cannot|can not|won't|will not|(?:am|'m) (?:unable|not able) to)"
 REFUSAL_PATTERNS = (
-    r"(?:i apologi[sz]e|sorry),? (?:but )?i (?:can't|cannot|can not|won't|will not|(?:am|'m) (?:unable|not able) to)",
+    r"(?:(?:i'm |i am )?sorry|i apologi[sz]e),? (?:but )?i " + _CANNOT,
     r"i (?:can't|cannot|can not) (?:help|assist)(?: you)? with",
     r"i (?:can't|cannot|can not|won't|will not) (?:assist|comply|fulfil|fulfill|help you)",
     r"i(?: am|'m) (?:unable|not able) to (?:help|assist|comply|fulfil|fulfill|provide|create|write|generate|do th)",
@@ -46,7 +47,7 @@ REFUSAL_PATTERNS = (
     r"申し訳(?:ありません|ございません)が[^。！!?？\n]{0,40}(?:できません|いたしかねます)",
     r"(?:お手伝い|ご協力|ご対応|対応|お応え|回答|ご提供|提供)(?:は|が|すること(?:は|が))?(?:できません|いたしかねます)",
     r"ai言語モデルとして|言語モデルとして、",
-    r"(?:抱歉|对不起)[，,]? ?我?(?:无法|不能)|作为一个?(?:ai|人工智能)(?:语言模型|助手)",
+    r"(?:抱歉|对不起)[，,]?\s*我?(?:无法|不能)|作为一个?(?:ai|人工智能)(?:语言模型|助手)",
     r"(?:عذرًا|عذرا|آسف)[،,]? (?:لكن(?:ني)? )?لا (?:أستطيع|يمكنني)|لا يمكنني (?:المساعدة|مساعدتك)",
 )
 
@@ -54,8 +55,9 @@ REFUSAL_PATTERNS = (
 def _compiled(patterns: tuple[str, ...]) -> re.Pattern[str]:
     def one(pattern: str) -> str:
         body = pattern.replace("'", "['’ʼ]").replace(" ", r"\s+")
-        # A Latin phrase starts at a word's start ("has an AI model" is not "as an AI model").
-        return (r"(?<!\w)" if pattern[0].isascii() else "") + f"(?:{body})"
+        # A phrase starts where no Latin letter precedes it ("has an AI model" is not "as an AI model");
+        # Japanese, Chinese and Arabic words follow their neighbours without a space.
+        return rf"(?<![a-z\u00c0-\u024f])(?:{body})"
 
     return re.compile("|".join(one(p) for p in patterns), re.IGNORECASE)
 
@@ -72,14 +74,17 @@ def extract_json(text: str) -> Any:
     value = _loads(text.strip())
     if value is not _NONE:
         return value
-    for block in _FENCE.findall(text):
+    blocks = _FENCE.findall(text)
+    for block in blocks:
         value = _loads(block.strip())
         if value is not _NONE:
             return value
-    value = _in_prose(text)
-    if value is _NONE:
-        raise ValueError("the reply holds no JSON")
-    return value
+    # In prose, a fenced block is read on its own: JSON cut off inside it ends at its closing fence.
+    for part in (*blocks, _FENCE.sub("\n", text)):
+        value = _in_prose(part)
+        if value is not _NONE:
+            return value
+    raise ValueError("the reply holds no JSON")
 
 
 def refusal_in(text: str) -> str | None:
