@@ -224,11 +224,11 @@ def test_exhausted_balance_is_reported(server, status, code):
 
 
 def test_bad_request_keeps_a_redacted_upstream_message(server):
-    server.fail(400, error={"message": f"response_format not supported (key {KEY})", "type": "x"})
+    server.fail(400, error={"message": f"Unrecognized request argument supplied: seed (key {KEY})", "type": "x"})
     with pytest.raises(errors.UpstreamFailed, match=r"HTTP 400") as failed:
         write(server)
-    assert "response_format not supported" in failed.value.failure.upstream_message
-    assert KEY not in repr(failed.value.failure)
+    assert failed.value.failure.upstream_message == "Unrecognized request argument supplied: seed (key ***)"
+    assert KEY not in repr(failed.value.failure) and len(server.requests) == 1
 
 
 def test_unreachable_provider_is_reported():
@@ -242,8 +242,9 @@ def test_unreachable_provider_is_reported():
 
 def test_refusal_is_an_explicit_failure_without_retry(server):
     server.reply(None, refusal="I can't help with that.")
-    with pytest.raises(errors.UpstreamFailed, match="refused the request: I can't help with that"):
+    with pytest.raises(errors.UpstreamFailed, match="refused the request: I can't help with that") as failed:
         write(server)
+    assert failed.value.failure.retryable is False and failed.value.failure.hint
     assert len(server.requests) == 1
 
 
