@@ -1,7 +1,8 @@
 """Background work: RQ on Redis when REDIS_URL is set, a small in-process thread runner otherwise.
 
 `WORK` is the one table of background work: for each kind its task (a dotted path, so services never
-import task modules), queue, RQ job id and hard timeout. Enqueuers start work with `start(kind, id)`,
+import task modules), queue, RQ job id and hard timeout (for storyboards, one that grows with the LLM
+settings). Enqueuers start work with `start(kind, id)`,
 and sweepers ask `is_alive(kind, id)` with the same table, so an id format is written once.
 Both runners call the same task function with the same arguments.
 
@@ -15,9 +16,10 @@ from __future__ import annotations
 
 import importlib
 import logging
+import math
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,21 +31,56 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Work:
-    """One kind of background work; `retry` lets RQ run it again after a crash or a lost worker."""
+    """One kind of background work; `retry` lets RQ run it again after a crash or a lost worker; `budget`
+    is the longest run the settings allow, when that can exceed `timeout`."""
 
     task: str
     queue: str
     id_format: str
     timeout: int
     retry: bool = True
+    budget: Callable[[Mapping], float] | None = None
 
     def job_id(self, object_id: str, attempt: int = 1) -> str:
         return self.id_format.format(id=object_id, attempt=attempt)
 
+    def timeout_for(self, config: Mapping) -> int:
+        """RQ's job timeout under these settings: `timeout` at least, the budget when that is longer."""
+        return max(self.timeout, math.ceil(self.budget(config))) if self.budget else self.timeout
+
+
+# The storyboard work's budget. Before the writer, the job's URL assets are downloaded one after another;
+# the writer makes up to WRITER_ATTEMPTS generations (an answer, one corrective retry), each up to
+# AI_MAX_RETRIES + 1 requests of AI_TIMEOUT_SECONDS (plus the connect timeout) with the openai client's
+# backoff between them (a server's Retry-After may ask for up to 120 s: rare, and then RQ's retry takes
+# over), and a rejected structured-output mode costs up to two quick extra requests.
+URL_ASSETS_PER_JOB = 20  # the brief's cap on creative.assets (wire/jobs.py)
+WRITER_ATTEMPTS = 2  # services/storyboards/writer.ATTEMPTS
+CONNECT_SECONDS = 5.0  # the provider's connect timeout
+RETRY_PAUSE_SECONDS = 8.0  # the openai client's longest backoff
+MODE_FALLBACK_SECONDS = 30.0  # two rejected requests, answered at once
+BUDGET_MARGIN_SECONDS = 60.0  # database work, the prompt, storing the scenes
+
+
+def storyboard_budget(config: Mapping) -> float:
+    """The longest a storyboard run may take under `config` (seconds)."""
+    timeout = float(config.get("AI_TIMEOUT_SECONDS") or 60)
+    retries = int(_setting(config, "AI_MAX_RETRIES", 2))
+    generation = (retries + 1) * (timeout + CONNECT_SECONDS) + retries * RETRY_PAUSE_SECONDS
+    downloads = URL_ASSETS_PER_JOB * float(config.get("ASSET_DOWNLOAD_TIMEOUT_SECONDS") or 60)
+    return downloads + WRITER_ATTEMPTS * (generation + MODE_FALLBACK_SECONDS) + BUDGET_MARGIN_SECONDS
+
+
+def _setting(config: Mapping, key: str, default):
+    value = config.get(key)
+    return default if value is None or value == "" else value  # 0 is a real setting
+
 
 WORK: dict[str, Work] = {
     "ingest": Work("storyboard.tasks.ingest.download_asset", "ingest", "ingest-{id}", 300),
-    "storyboard": Work("storyboard.tasks.storyboards.generate_storyboard", "llm", "storyboard-{id}", 600),
+    "storyboard": Work(
+        "storyboard.tasks.storyboards.generate_storyboard", "llm", "storyboard-{id}", 600, budget=storyboard_budget
+    ),
     "render": Work("storyboard.tasks.render.render_job", "render", "render-{id}", 1800),
     # Deliveries schedule their own next attempt (with backoff), so each attempt has its own id.
     "webhook": Work("storyboard.tasks.webhooks.deliver", "webhooks", "webhook-{id}-{attempt}", 60, retry=False),
@@ -118,7 +155,7 @@ def _enqueue_rq(app, work: Work, object_id: str, job_id: str, delay: float = 0):
     q = Queue(queue_name(app, work.queue), connection=conn)
     options = dict(
         job_id=job_id,
-        job_timeout=work.timeout,
+        job_timeout=work.timeout_for(app.config),
         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS) if work.retry else None,
         result_ttl=300,
         failure_ttl=7 * 24 * 3600,
