@@ -28,6 +28,7 @@ class RenderScene:
     transition: str  # how this scene hands over to the next: cut | fade | dissolve (| wipe)
     shot_type: str
     media: tuple[RenderMedia, ...] = ()
+    on_screen_text: str = ""  # the headline or super the frame shows; the description never appears
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ class RenderSpec:
     brand_colors: tuple[str, ...] = ()
     title: str | None = None
     voice: bool = True
+    call_to_action: str | None = None  # shown on the end card (the last scene)
+    logo: RenderMedia | None = None  # the client's logo (an image asset with role or tag logo / brand_logo)
+    music: RenderMedia | None = None  # an audio asset with role or tag music, mixed under the voice-over
+    language: str | None = None  # the ad's language (IETF tag): picks the voice and the text direction
 
 
 @dataclass(frozen=True)
@@ -47,6 +52,8 @@ class RenderResult:
     height: int
     duration: float
     has_audio_voice: bool
+    # What the soundtrack carries, for job.audio: {"voice": {...} or None, "music": bool, "reason": str | None}
+    audio: dict | None = None
 
 
 @dataclass(frozen=True)
