@@ -61,6 +61,8 @@ class Received:
     json: Any
     port: int = 0
     at: float = 0.0  # time.monotonic()
+    # Other connections whose reply was still being generated, open, when this request arrived.
+    others_open: int = 0
 
     @property
     def prompt(self) -> str:
@@ -91,6 +93,7 @@ class LLMServer:
         # A scenario that answers some requests itself (None: the script answers).
         self.gate: Callable[[Received], Reply | None] | None = None
         self._slot = threading.Lock() if one_at_a_time else None
+        self._generating: set[socket.socket] = set()
         self._stopping = threading.Event()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self._httpd.daemon_threads = True
@@ -184,6 +187,20 @@ class LLMServer:
         return _error_reply(599, error, {"x-should-retry": "false"})
 
 
+def _closed(conn: socket.socket, wait: float = 0.0) -> bool:
+    """Whether the client closed (or reset) this connection, waiting up to `wait` s for it to say so."""
+    try:
+        readable, _, _ = select.select([conn], [], [], wait)
+        if not readable:
+            return False
+        if conn.recv(1, socket.MSG_PEEK):
+            time.sleep(wait)  # bytes of a next request, not a hang-up: don't spin on them
+            return False
+        return True
+    except (OSError, ValueError):  # reset, or closed on our side already
+        return True
+
+
 def _error_reply(status: int, body: dict, headers: dict[str, str] | None = None) -> Reply:
     headers = {"content-type": "application/json", **(headers or {})}
     return Reply(status=status, body=json.dumps(body).encode(), headers=headers)
@@ -209,8 +226,8 @@ def _handler_for(server: LLMServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
             headers = {k.lower(): v for k, v in self.headers.items()}
-            port = self.client_address[1]
-            request = Received(self.path, headers, json.loads(raw or b"null"), port, time.monotonic())
+            port, others = self.client_address[1], sum(not _closed(c) for c in list(server._generating))
+            request = Received(self.path, headers, json.loads(raw or b"null"), port, time.monotonic(), others)
             server.requests.append(request)
             reply = server._next(request)
             if server._slot is None:
@@ -228,23 +245,17 @@ def _handler_for(server: LLMServer) -> type[BaseHTTPRequestHandler]:
         def _generate(self, seconds: float) -> bool:
             """Take `seconds` as a model would; False when the client hung up first (recorded) or at shutdown."""
             end = time.monotonic() + seconds
-            while (left := end - time.monotonic()) > 0:
-                if server._stopping.is_set():
-                    return False
-                readable, _, _ = select.select([self.connection], [], [], min(left, 0.02))
-                if readable and self._hung_up():
-                    server.hangups.append(Hangup(self.client_address[1], time.monotonic()))
-                    return False
-            return True
-
-        def _hung_up(self) -> bool:
+            server._generating.add(self.connection)
             try:
-                if self.connection.recv(1, socket.MSG_PEEK):
-                    time.sleep(0.02)  # bytes of a next request, not a hang-up: don't spin on them
-                    return False
+                while (left := end - time.monotonic()) > 0:
+                    if server._stopping.is_set():
+                        return False
+                    if _closed(self.connection, wait=min(left, 0.02)):
+                        server.hangups.append(Hangup(self.client_address[1], time.monotonic()))
+                        return False
                 return True
-            except OSError:  # reset
-                return True
+            finally:
+                server._generating.discard(self.connection)
 
         def _send(self, reply: Reply) -> None:
             try:
