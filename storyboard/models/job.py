@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -19,13 +21,16 @@ JOB_STATUSES = (
     "failed",
     "cancelled",
 )
-# The job's lifecycle (contract 4.5 with the brief's statuses): which actions each status allows.
+# The job's lifecycle (contract 4.5 with the brief's statuses): which actions each status allows. `failed` is
+# terminal but for `retry` (issue 11), which goes back to `pending` (no storyboard yet: write it again) or to
+# `in_progress` (an approved storyboard: render it again); `completed` and `cancelled` allow nothing.
 REVIEW_ACTIONS = (
     "regenerate_scene",
     "regenerate_all_scenes",
     "reject_storyboard",
     "approve_storyboard",
     "revert_scene",
+    "rebalance_durations",
     "cancel",
 )
 ALLOWED_ACTIONS: dict[str, tuple[str, ...]] = {
@@ -35,9 +40,11 @@ ALLOWED_ACTIONS: dict[str, tuple[str, ...]] = {
     "in_progress": ("cancel",),
     "rendering": ("cancel",),
     "completed": (),
-    "failed": (),
+    "failed": ("retry",),
     "cancelled": (),
 }
+# Listed in allowedActions only while the scenes' total differs from the brief's duration.
+WHEN_DRIFTED = ("rebalance_durations",)
 # Statuses in which the first storyboard is still being written.
 WORKING = ("pending", "storyboard_processing")
 # Statuses a render may run in (`rendering`: a retry after a worker died mid-render).
@@ -49,8 +56,33 @@ STATUS_ALIASES = {
 }
 
 
-def allowed_actions(status: str) -> list[str]:
-    return list(ALLOWED_ACTIONS.get(status, ()))
+def allowed_actions(status: str, *, drifted: bool = False) -> list[str]:
+    """The actions `status` allows; those that fix a duration drift only when `drifted`."""
+    return [a for a in ALLOWED_ACTIONS.get(status, ()) if drifted or a not in WHEN_DRIFTED]
+
+
+def brief_seconds(request: Any, default: float) -> float:
+    """The brief's duration D (its stored `creative.video_specs.duration`), else `default` (contract 6.4)."""
+    creative = request.get("creative") if isinstance(request, Mapping) else None
+    specs = creative.get("video_specs") if isinstance(creative, Mapping) else None
+    value = specs.get("duration") if isinstance(specs, Mapping) else None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return default
+    return seconds if seconds > 0 else default
+
+
+def duration_drift(job: Job, default: float) -> tuple[float, float] | None:
+    """(D, the scenes' total) when they differ by a tenth of a second or more; None when they agree or the
+    job has no scenes. Durations have one decimal, so a smaller difference is rounding."""
+    actual = job.scenes_duration
+    if actual is None:
+        return None
+    expected = brief_seconds(job.request, default)
+    if round(float(actual) * 10) == round(expected * 10):
+        return None
+    return expected, round(float(actual), 1)
 
 
 class Job(IdMixin, TimestampMixin, db.Model):
@@ -83,6 +115,9 @@ class Job(IdMixin, TimestampMixin, db.Model):
     video_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
     poster_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
     video_duration: Mapped[float | None] = mapped_column(Float)
+    # The sum of the scenes' durations (one decimal; null without scenes), written in the transaction of every
+    # scene change, so GET /jobs and the job list show a duration warning without summing scenes per row.
+    scenes_duration: Mapped[float | None] = mapped_column(Float)
     # Bumped on every storyboard (re)generation so a late duplicate run can be recognised.
     generation: Mapped[int] = mapped_column(Integer, default=0)
     version: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,4 +1,5 @@
-"""POST /jobs/{id}/actions: approve, reject, regenerate one or all scenes, revert a scene, cancel."""
+"""POST /jobs/{id}/actions: approve, reject, regenerate one or all scenes, revert a scene, rebalance the scenes'
+durations, retry a failed job, cancel."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 
 from storyboard import errors, queue
 from storyboard.models import User, db, utcnow
-from storyboard.services.jobs import events, queries, states
+from storyboard.services.jobs import events, queries, retry, states
 from storyboard.services.storyboards import editing, generate
 
 
@@ -55,20 +56,20 @@ def regenerate_scene(owner: User, job_id: str, params: Mapping) -> dict:
     constraints = params.get("constraints")
     if constraints is not None and not isinstance(constraints, Mapping):
         raise errors.Unprocessable("constraints must be an object")
-    scene = editing.regenerate_scene(
+    scene, report = editing.regenerate_scene_reporting(
         owner,
         job_id,
         _scene_ref(params, "regenerate_scene"),
         feedback=_text(params, "feedback"),
         constraints=constraints,
     )
-    return {"message": "Scene regenerated successfully", "scene": scene}
+    return _reported("Scene regenerated successfully", "Scene regenerated", report, scene=scene)
 
 
 def regenerate_all(owner: User, job_id: str, params: Mapping) -> dict:
     feedback = _text(params, "feedback")
-    items = generate.regenerate_all(owner, job_id, feedback=feedback, action="regenerate_all_scenes")
-    return {"message": "Scenes regenerated successfully", "scenes": items}
+    done = generate.regenerate_all(owner, job_id, feedback=feedback, action="regenerate_all_scenes")
+    return _reported("Scenes regenerated successfully", "Scenes regenerated", done.feedback, scenes=done.scenes)
 
 
 def reject(owner: User, job_id: str, params: Mapping) -> dict:
@@ -78,8 +79,21 @@ def reject(owner: User, job_id: str, params: Mapping) -> dict:
     job.feedback = feedback
     events.record(job, "storyboard_rejected_by_user", actor=events.user_actor(owner), message=feedback)
     db.session.commit()
-    items = generate.regenerate_all(owner, job_id, feedback=feedback, action="reject_storyboard")
-    return {"message": "Storyboard rejected; scenes regenerated with your feedback", "scenes": items}
+    done = generate.regenerate_all(owner, job_id, feedback=feedback, action="reject_storyboard")
+    full = "Storyboard rejected; scenes regenerated with your feedback"
+    return _reported(full, "Storyboard rejected; scenes regenerated", done.feedback, scenes=done.scenes)
+
+
+def _reported(full: str, done: str, report: dict | None, **data: Any) -> dict:
+    """The response of a rewrite: `full` when all the feedback was used, else `done` and what was not
+    (`feedback.notApplied`); the writer's report, when there was feedback, as `feedback`."""
+    if report is None:
+        return {"message": full, **data}
+    message = full
+    if report.get("notApplied"):
+        part = "part of the feedback needs" if report.get("applied") else "the feedback needs"
+        message = f"{done}; {part} an AI model: see feedback.notApplied"
+    return {"message": message, **data, "feedback": report}
 
 
 def revert_scene(owner: User, job_id: str, params: Mapping) -> dict:
@@ -103,6 +117,20 @@ def approve(owner: User, job_id: str, params: Mapping) -> dict:
     return {"message": "Storyboard approved, video rendering started", "job": job}
 
 
+def rebalance(owner: User, job_id: str, params: Mapping) -> dict:
+    """Scale the scenes back to the brief's duration after edits changed the total."""
+    scenes = editing.rebalance_durations(owner, job_id)
+    total = round(sum(s.duration for s in scenes), 1)
+    return {"message": f"Scene durations rebalanced to {total:g} s", "scenes": scenes}
+
+
+def retry_failed(owner: User, job_id: str, params: Mapping) -> dict:
+    """Run again what a failed job failed at: its storyboard, or its render."""
+    job, kind = retry.retry_job(owner, job_id)
+    what = "the storyboard is being written again" if kind == "storyboard" else "video rendering started again"
+    return {"message": f"Job retried: {what}", "job": job}
+
+
 def cancel(owner: User, job_id: str, params: Mapping) -> dict:
     """Cancel; work still running for the job sees the status and discards its result."""
     job = queries.get_job(owner, job_id)
@@ -120,5 +148,7 @@ HANDLERS: dict[str, Callable[[User, str, Mapping], dict]] = {
     "reject_storyboard": reject,
     "approve_storyboard": approve,
     "revert_scene": revert_scene,
+    "rebalance_durations": rebalance,
+    "retry": retry_failed,
     "cancel": cancel,
 }

@@ -139,7 +139,8 @@ def _fail_download(asset_id: str) -> None:
 def sweep_pending_storyboards(now: datetime) -> dict[str, int]:
     """Start again the storyboards of waiting jobs (pending, or storyboard_processing whose run was lost) that
     have no live queue job; a run lost more than MAX_REQUEUES times, or a job waiting longer than
-    QUEUED_WORK_MAX_AGE_SECONDS, fails. In process mode nothing is known, so nothing is done."""
+    QUEUED_WORK_MAX_AGE_SECONDS, fails (both counted from the job's last retry, if it had one). In process mode
+    nothing is known, so nothing is done."""
     counts = {"requeued": 0, "failed": 0, "live": 0}
     if not queue.knows_live_work():
         return counts
@@ -167,7 +168,9 @@ def _sweep_storyboard(job_id: str, now: datetime) -> str:
         return "live"
     # A pending job never ran: starting it costs nothing. A claimed one lost its run: that is counted.
     claimed = job.status == "storyboard_processing"
-    if job.created_at < now - timedelta(seconds=_max_age()):
+    retried = _last_retry(job_id)
+    waiting_since = retried[1] if retried else job.created_at
+    if waiting_since < now - timedelta(seconds=_max_age()):
         return _fail_storyboard(job_id, "the job waited too long for a storyboard worker")
     if claimed and _requeues(job_id, "storyboard_requeued") >= MAX_REQUEUES:
         return _fail_storyboard(job_id, "the storyboard worker stopped")
@@ -181,7 +184,7 @@ def _sweep_storyboard(job_id: str, now: datetime) -> str:
 
 def _fail_storyboard(job_id: str, reason: str) -> str:
     abandon()
-    hint = "Create the job again; if it repeats, check the storyboard worker."
+    hint = "Retry the job (action retry); if it repeats, check the storyboard worker."
     failure = errors.Failure(stage="storyboard", retryable=True, hint=hint)
     storyboards.fail_generation(job_id, errors.UpstreamFailed(reason, failure=failure))
     return "failed"
@@ -191,8 +194,9 @@ def _fail_storyboard(job_id: str, reason: str) -> str:
 
 
 def sweep_stale_renders(stale_seconds: float | None = None, *, now: datetime | None = None) -> dict[str, int]:
-    """Re-enqueue (at most twice) or fail jobs in in_progress/rendering whose RQ job is not alive (in process
-    mode: untouched for `stale_seconds`); commits per job. Returns how many were requeued, failed, or left."""
+    """Re-enqueue (at most twice since the job's last retry) or fail jobs in in_progress/rendering whose RQ job is
+    not alive (in process mode: untouched for `stale_seconds`); commits per job. Returns how many were requeued,
+    failed, or left."""
     now = now or utcnow()
     stale = stale_seconds or current_app.config.get("RENDER_STALE_SECONDS") or DEFAULT_STALE_SECONDS
     cutoff = now - timedelta(seconds=_grace(stale))
@@ -209,8 +213,18 @@ def sweep_stale_renders(stale_seconds: float | None = None, *, now: datetime | N
 
 
 def _requeues(job_id: str, kind: str) -> int:
+    """How often the job's work was lost since it was last retried (a retried job starts afresh)."""
     query = select(func.count()).where(JobEvent.job_id == job_id, JobEvent.kind == kind)
+    if retried := _last_retry(job_id):
+        query = query.where(JobEvent.id > retried[0])
     return db.session.scalar(query) or 0
+
+
+def _last_retry(job_id: str) -> tuple[int, datetime] | None:
+    """(event id, time) of the owner's last `retry` of the job, if any."""
+    query = select(JobEvent.id, JobEvent.created_at).where(JobEvent.job_id == job_id, JobEvent.kind == events.RETRIED)
+    row = db.session.execute(query.order_by(JobEvent.id.desc()).limit(1)).first()
+    return (row[0], row[1]) if row else None
 
 
 def _sweep_render(job_id: str, now: datetime) -> str:
@@ -218,7 +232,7 @@ def _sweep_render(job_id: str, now: datetime) -> str:
         return "live"
     if _requeues(job_id, "render_requeued") >= MAX_REQUEUES:
         abandon()
-        hint = "Create the job again from this storyboard; if it repeats, check the render worker."
+        hint = "Retry the job (action retry); if it repeats, check the render worker."
         message = "Rendering did not finish: the render worker stopped"
         renders.fail(job_id, errors.UpstreamFailed(message, failure=errors.Failure(retryable=True, hint=hint)))
         return "failed"

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import marshmallow as ma
+from flask import current_app, has_app_context
 from marshmallow import validate
 
 from storyboard.models import ASSET_TYPES, JOB_STATUSES, allowed_actions, iso_z
+from storyboard.models.job import duration_drift
 from storyboard.wire.base import (
     DictDump,
     IsoDateTime,
@@ -206,10 +208,60 @@ def _thumbnail_url(job) -> str | None:
     return f"/api/v3/jobs/{job.id}/video/thumbnail" if job.poster_blob_id else None
 
 
+def _drift(job) -> tuple[float, float] | None:
+    default = current_app.config.get("DEFAULT_VIDEO_DURATION", 30.0) if has_app_context() else 30.0
+    return duration_drift(job, float(default))
+
+
+def _seconds(value: float) -> float | int:
+    return int(value) if float(value).is_integer() else value
+
+
+class Seconds(ma.fields.Float):
+    """A duration in seconds: 30 for 30.0, 27.5 as it is (as the contract writes them)."""
+
+    def _format_num(self, value):
+        return _seconds(float(value))
+
+
+class JobWarningSchema(Schema):
+    code = ma.fields.String(metadata={"description": '"duration_mismatch": the scenes no longer add up to D'})
+    message = ma.fields.String()
+    expected = Seconds(metadata={"description": "the brief's duration D, in seconds"})
+    actual = Seconds(metadata={"description": "what the scenes add up to, in seconds"})
+
+
+class JobWarnings(ma.fields.List):
+    """The job's warnings, worked out from the job (they are not stored)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(ma.fields.Nested(JobWarningSchema), **kwargs)
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return _warnings(_drift(obj))
+
+
+def _warnings(drift: tuple[float, float] | None) -> list[dict]:
+    """What no longer matches the brief: the scenes' total against its duration (after edits or rewrites)."""
+    if drift is None:
+        return []
+    expected, actual = drift
+    message = f"Scenes add up to {actual:g} s; the brief asks for {expected:g} s"
+    return [
+        {
+            "code": "duration_mismatch",
+            "message": message,
+            "expected": _seconds(expected),
+            "actual": _seconds(actual),
+        }
+    ]
+
+
 _dump_scenes = many(lambda scene: None if scene is None else dump_scene(scene))
 
 
 def _job(job, *, with_scenes: bool) -> dict:
+    drift = _drift(job)
     out = {
         "id": text(job.id),
         "status": text(job.status),
@@ -231,7 +283,8 @@ def _job(job, *, with_scenes: bool) -> dict:
         assetIds=texts(job.asset_ids),
         feedback=text(job.feedback),
         callbackUrl=text(job.callback_url),
-        allowedActions=allowed_actions(job.status),
+        allowedActions=allowed_actions(job.status, drifted=drift is not None),
+        warnings=_warnings(drift),
         version=integer(job.version),
         approvedAt=iso_z(job.approved_at),
         request=dump_brief(job.request or {}),
@@ -269,7 +322,9 @@ class JobSchema(Schema):
     assetIds = ma.fields.List(ma.fields.String(), attribute="asset_ids", allow_none=True)
     feedback = ma.fields.String(allow_none=True)
     callbackUrl = ma.fields.String(attribute="callback_url", allow_none=True)
-    allowedActions = ma.fields.Function(lambda j: allowed_actions(j.status))
+    allowedActions = ma.fields.Function(lambda j: allowed_actions(j.status, drifted=_drift(j) is not None))
+    # [{code, message, expected, actual}]: "duration_mismatch" when the scenes' total is not the brief's duration.
+    warnings = JobWarnings()
     version = ma.fields.Integer()
     approvedAt = IsoDateTime(attribute="approved_at", allow_none=True)
     request = ma.fields.Function(lambda j: dump_brief.schema.dump(j.request or {}))

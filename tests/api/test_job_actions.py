@@ -1,4 +1,5 @@
-"""POST /jobs/{id}/actions: the state machine, approval queues rendering, rejection and regeneration keep shape."""
+"""POST /jobs/{id}/actions: the state machine, approval queues rendering, rejection and regeneration keep shape
+and report what became of the feedback. Durations: test_scene_durations.py; retry: test_job_retry.py."""
 
 from __future__ import annotations
 
@@ -60,7 +61,7 @@ def test_only_cancel_is_allowed_outside_review(app, api, acme, status):
 
 
 def test_regenerate_scene_with_top_level_or_payload_parameters(api, job, llm):
-    llm.reply(scene_reply()).reply(scene_reply(description="Another take"))
+    llm.reply(scene_reply()).reply(scene_reply(description="Another take", script="A line of its own."))
     first = assert_ok(act(api, job["id"], "REGENERATE_SCENE", sceneNumber=3, feedback="brighter"))
     assert first["message"] == "Scene regenerated successfully" and first["scene"]["sceneNumber"] == 3
     scene_id = job["scenes"][0]["id"]
@@ -69,17 +70,78 @@ def test_regenerate_scene_with_top_level_or_payload_parameters(api, job, llm):
     assert_error(act(api, job["id"], "regenerate_scene"), 422, "sceneId or sceneNumber is required")
 
 
-def test_regenerate_all_keeps_count_total_and_ids(api, job, llm):
+def test_regenerate_all_keeps_count_and_ids_and_writes_the_briefs_duration(api, job, llm):
     assert_ok(api.delete(f"/api/v3/jobs/{job['id']}/scenes/2"))
     before = _scenes(api, job)
+    assert round(sum(s["duration"] for s in before), 1) < 30  # the deleted scene's seconds are missing
     llm.reply(scenes_reply(3, duration=5.0))
     data = assert_ok(act(api, job["id"], "regenerate_all_scenes", payload={"feedback": "more energy"}))
     after = data["scenes"]
     assert data["message"] == "Scenes regenerated successfully"
     assert [s["id"] for s in after] == [s["id"] for s in before] and [s["sceneNumber"] for s in after] == [1, 2, 3]
-    assert round(sum(s["duration"] for s in after), 1) == round(sum(s["duration"] for s in before), 1)
+    assert round(sum(s["duration"] for s in after), 1) == 30  # the brief's D, not the drifted total
     assert all(s["description"].startswith("Shot") for s in after) and "more energy" in llm.requests[0].prompt
     assert after == _scenes(api, job)
+
+
+def test_a_language_model_rewrite_reports_the_feedback_as_given_to_it(api, job, llm):
+    llm.reply(scene_reply(sceneNumber=2, script="Fresh words for scene two."))
+    data = assert_ok(act(api, job["id"], "regenerate_scene", sceneNumber=2, feedback="make it funnier"))
+    assert data["message"] == "Scene regenerated successfully"
+    assert data["feedback"] == {
+        "writer": "openai",
+        "model": data["feedback"]["model"],
+        "applied": ["make it funnier"],
+        "notApplied": None,
+    }
+    llm.reply(scenes_reply(4))
+    data = assert_ok(act(api, job["id"], "reject_storyboard", feedback="target teenage gamers"))
+    assert data["message"] == "Storyboard rejected; scenes regenerated with your feedback"
+    assert data["feedback"]["applied"] == ["target teenage gamers"] and data["feedback"]["notApplied"] is None
+
+
+def test_without_feedback_a_rewrite_has_no_report(api, job, llm):
+    llm.reply(scene_reply(sceneNumber=2, script="Fresh words for scene two.")).reply(scenes_reply(4))
+    assert "feedback" not in assert_ok(act(api, job["id"], "regenerate_scene", sceneNumber=2))
+    assert "feedback" not in assert_ok(act(api, job["id"], "regenerate_all_scenes"))
+
+
+def test_the_offline_writers_report_and_the_message_say_the_same(api, job):
+    """The offline writer applies what it understands; the message never claims the rest was done."""
+    for action, body, full in (
+        ("regenerate_scene", {"sceneNumber": 2}, "Scene regenerated successfully"),
+        ("regenerate_all_scenes", {}, "Scenes regenerated successfully"),
+        ("reject_storyboard", {}, "Storyboard rejected; scenes regenerated with your feedback"),
+    ):
+        data = assert_ok(act(api, job["id"], action, feedback="make it funnier and use a close-up", **body))
+        report = data["feedback"]
+        assert report["writer"] == "offline" and isinstance(report["applied"], list)
+        if report["notApplied"]:
+            assert data["message"].endswith("needs an AI model: see feedback.notApplied"), data["message"]
+        else:
+            assert data["message"] == full
+
+
+@pytest.mark.parametrize(
+    ("report", "message"),
+    [
+        (None, "Scenes regenerated successfully"),
+        ({"applied": ["shorter"], "notApplied": None}, "Scenes regenerated successfully"),
+        (
+            {"applied": ["shorter"], "notApplied": "funnier"},
+            "Scenes regenerated; part of the feedback needs an AI model: see feedback.notApplied",
+        ),
+        (
+            {"applied": [], "notApplied": "funnier"},
+            "Scenes regenerated; the feedback needs an AI model: see feedback.notApplied",
+        ),
+    ],
+)
+def test_a_rewrite_message_claims_only_what_the_report_says(report, message):
+    from storyboard.services import actions
+
+    data = actions._reported("Scenes regenerated successfully", "Scenes regenerated", report, scenes=[])
+    assert data["message"] == message and data.get("feedback") == report and data["scenes"] == []
 
 
 def test_reject_needs_feedback_keeps_it_and_applies_it(api, job, llm):

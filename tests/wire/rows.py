@@ -153,6 +153,8 @@ def make_job(rng: random.Random, index: int, status: str | None = None) -> Job:
     )
     scenes = [make_scene(rng, job.id, n) for n in range(1, _pick(rng, (0, 1, 5)) + 1)]
     set_committed_value(job, "scenes", _pick(rng, (scenes, scenes, None)))
+    # Totals that match the brief (30 s, or 12 s in the odd one), drift from it, or are unknown (no scenes).
+    job.scenes_duration = _pick(rng, (None, 30.0, 27.5, 12, 29.96, 30.04, 0.0, 121.25))
     return job
 
 

@@ -95,3 +95,10 @@ class JobActionResultSchema(Schema):
     job = ma.fields.Nested(JobSchema)
     scene = ma.fields.Nested(SceneSchema)
     scenes = ma.fields.List(ma.fields.Nested(SceneSchema))
+    # Only when feedback was given to a rewrite: the writer's own report of it.
+    feedback = ma.fields.Dict(
+        metadata={
+            "description": "What became of the feedback: writer, model, applied (what was done), "
+            "notApplied (what needs an AI model, or null)"
+        }
+    )

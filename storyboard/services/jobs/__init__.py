@@ -1,9 +1,11 @@
-"""Jobs: creating one from a brief, reading and listing, the state machine's rules, and the job's history.
+"""Jobs: creating one from a brief, reading and listing, the state machine's rules, the job's history, and
+retrying a failed one.
 
 The layer above may call the functions re-exported here.
 """
 
 from storyboard.services.jobs.create import create_job
 from storyboard.services.jobs.queries import dry_run, get_job, list_events, list_jobs
+from storyboard.services.jobs.retry import retry_job
 
-__all__ = ["create_job", "dry_run", "get_job", "list_events", "list_jobs"]
+__all__ = ["create_job", "dry_run", "get_job", "list_events", "list_jobs", "retry_job"]

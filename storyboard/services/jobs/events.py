@@ -8,6 +8,8 @@ from storyboard.models import Job, JobEvent, User, db
 from storyboard.services import webhooks
 
 SYSTEM = "system"
+# A failed job sent back to its work by its owner; the sweeper counts lost runs and waiting time from here.
+RETRIED = "job_retried"
 
 
 def user_actor(owner: User) -> str:

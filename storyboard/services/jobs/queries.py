@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from sqlalchemy import Select, func, select
 
 from storyboard.models import Job, JobEvent, JobTally, User, db
+from storyboard.models.job import brief_seconds
 from storyboard.services.core import costs
 from storyboard.services.core.scoping import get_owned, owned_query
 from storyboard.services.jobs import states
@@ -47,8 +48,8 @@ def dry_run(brief: Mapping, prices: Mapping) -> dict:
 
 
 def brief_duration(brief: Mapping, settings: Mapping) -> float:
-    specs = (brief.get("creative") or {}).get("video_specs") or {}
-    return float(specs.get("duration") or settings.get("DEFAULT_VIDEO_DURATION", 30.0))
+    """The brief's duration D (the one the job's duration warning compares with), else DEFAULT_VIDEO_DURATION."""
+    return brief_seconds(brief, float(settings.get("DEFAULT_VIDEO_DURATION", 30.0)))
 
 
 def list_events(owner: User, job_id: str, *, after: int = 0, limit: int = 200) -> list[JobEvent]:

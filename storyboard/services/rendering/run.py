@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 CANCEL_POLL_SECONDS = 1.0
 WORKDIR_PREFIX = "render-job-"
-FAIL_HINT = "Check the scenes' media, then create the job again from this storyboard."
+FAIL_HINT = "Check the scenes' media (delete an asset that cannot be read), then retry the job (action retry)."
 
 
 def progress(total: int, done: int, percent: int, message: str, current: int | None = None) -> dict:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from storyboard import errors
 from storyboard.integrations.llm import SceneDraft
@@ -19,6 +20,14 @@ from storyboard.services.storyboards import briefs, records, writer
 log = logging.getLogger(__name__)
 REGENERATING = "regenerate scenes"
 _CRASHED = errors.Failure(stage="storyboard", retryable=True, hint="see the server log; try again")
+
+
+@dataclass
+class Regenerated:
+    """The rewritten scenes, and what became of the feedback (the writer's report; None without feedback)."""
+
+    scenes: list[Scene]
+    feedback: dict | None = None
 
 
 def generate_storyboard(job_id: str) -> None:
@@ -58,7 +67,7 @@ def _claim(job_id: str) -> int | None:
 
 
 def _store_first(job_id: str, generation: int, written: writer.Written, provider_name: str) -> None:
-    job = _locked(job_id)
+    job = records.locked(job_id)
     if job.generation != generation or job.status != "storyboard_processing":
         abandon()  # cancelled, or a newer run owns the job now
         log.info("Storyboard of job %s discarded (status %s, run %s)", job_id, job.status, generation)
@@ -70,6 +79,7 @@ def _store_first(job_id: str, generation: int, written: writer.Written, provider
         )
         db.session.add(scene)
         records.add_revision(scene, "generated", actor)
+    records.recount(job)
     count = len(written.scenes)
     data = {"repairs": written.repairs, "attempts": written.attempts}
     events.record(job, "storyboard_generated", actor=actor, message=f"{count} scenes written", data=data)
@@ -107,14 +117,15 @@ def failure_of(error: BaseException, doing: str) -> tuple[str, dict[str, Any]]:
     return error.message, failure.but(stage=failure.stage or "storyboard").as_detail()
 
 
-def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: str) -> list[Scene]:
-    """Rewrite every scene (same count and total, ids kept by position); on failure the old scenes stay (502)."""
+def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: str) -> Regenerated:
+    """Rewrite every scene (same count, ids kept by position) to the brief's duration D, whatever edits did to
+    the total (contract 6.6); on failure the old scenes stay (502)."""
     job = queries.get_job(owner, job_id)
     states.require_allowed(action, job.status)
     scenes = records.scenes_of(job)
     if not scenes:
         raise errors.Conflict("The job has no scenes to regenerate")
-    brief = briefs.brief_for(job, duration=round(sum(s.duration for s in scenes), 1))
+    brief = briefs.brief_for(job)
     provider = briefs.provider()
     current, seen = [records.to_draft(s) for s in scenes], records.versions(scenes)
     release_for_long_call()
@@ -131,11 +142,12 @@ def regenerate_all(owner: User, job_id: str, *, feedback: str | None, action: st
     except errors.StoryboardError as error:
         raise error.during(REGENERATING) from None
     kind = "rejected" if action == "reject_storyboard" else "regenerated"
-    return _replace_all(job_id, seen, written.scenes, events.ai_actor(provider.name), feedback, kind)
+    stored = _replace_all(job_id, seen, written.scenes, events.ai_actor(provider.name), feedback, kind)
+    return Regenerated(stored, written.feedback)
 
 
 def _replace_all(job_id: str, seen: dict, drafts: Sequence[SceneDraft], actor: str, feedback, kind) -> list[Scene]:
-    job = _locked(job_id)
+    job = records.locked(job_id)
     scenes = records.scenes_of(job)
     if job.status != "storyboard_review" or set(records.versions(scenes)) != set(seen):
         abandon()
@@ -147,13 +159,9 @@ def _replace_all(job_id: str, seen: dict, drafts: Sequence[SceneDraft], actor: s
         db.session.flush()
         records.apply(scene, records.draft_fields(draft))
         records.add_revision(scene, kind, actor, feedback)
+    records.recount(job)
     job.generation += 1
     job.version += 1
     events.record(job, f"storyboard_{kind}", actor=actor, message=feedback, data={"scenes": len(drafts)})
     db.session.commit()
     return records.scenes_of(job)
-
-
-def _locked(job_id: str) -> Job:
-    query = select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
-    return db.session.scalar(query)

@@ -122,6 +122,21 @@ def claim_version(scene: Scene, expected: int | None) -> None:
     scene.version = expected + 1
 
 
+def locked(job_id: str) -> Job:
+    """The job, reloaded under its row lock (Postgres): scene changes of one job take turns, so each one's
+    `recount` sees the others' committed scenes; the lock is always taken before any scene row's."""
+    query = select(Job).where(Job.id == job_id).with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(query)
+
+
+def recount(job: Job) -> None:
+    """Keep `job.scenes_duration` equal to the sum of its scenes, in the transaction of the change (the caller
+    holds the job's lock and commits)."""
+    db.session.flush()
+    total = db.session.scalar(select(func.sum(Scene.duration)).where(Scene.job_id == job.id))
+    job.scenes_duration = None if total is None else round(float(total), 1)
+
+
 def scenes_of(job: Job) -> list[Scene]:
     return list(db.session.scalars(select(Scene).where(Scene.job_id == job.id).order_by(Scene.scene_number)))
 
