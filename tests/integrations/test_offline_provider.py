@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import random
+import re
+from dataclasses import replace
 
 import pytest
 
@@ -106,11 +108,26 @@ def test_feedback_visibly_and_deterministically_changes_a_scene():
 
     new = redo("use a close-up and make it shorter")
     assert new == redo("use a close-up and make it shorter")
-    assert new.description != scene.description and "close-up and make it shorter" in new.description
+    assert new.description != scene.description and new.script != scene.script
+    assert "shorter" not in new.description and "use a close-up" not in new.description
     assert new.shot_type == "close-up" and new.duration < scene.duration
     assert new.scene_number == scene.scene_number and new.metadata["beat"] == scene.metadata["beat"]
-    assert redo("warmer light").description != new.description
+    assert "colour grade" in redo("warmer light").description.lower()
     assert redo(None, {"duration": 4.2}).duration == 4.2
+
+
+def test_scene_feedback_is_reported_applied_or_not():
+    brief = make_brief(7)
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
+    reply = OfflineProvider().complete_scene(
+        brief, drafts[1], drafts, feedback="use a close-up, make it funnier and add a talking dog", constraints=None
+    )
+    assert set(reply) == {"scene", "feedback"} and reply["scene"]["sceneNumber"] == 2
+    assert sorted(reply["feedback"]["applied"]) == ["shot type close-up", "tone playful"]
+    assert reply["feedback"]["notApplied"] == "add a talking dog"
+    assert "dog" not in reply["scene"]["description"] + reply["scene"]["script"]
+    plain_reply = OfflineProvider().complete_scene(brief, drafts[1], drafts, feedback=None, constraints=None)
+    assert plain_reply["sceneNumber"] == 2 and "feedback" not in plain_reply
 
 
 def test_regenerating_all_with_feedback_keeps_count_and_changes_content():
@@ -119,5 +136,82 @@ def test_regenerating_all_with_feedback_keeps_count_and_changes_content():
     again = write_storyboard(
         OfflineProvider(), brief, lo=3, hi=7, feedback="more humour", current=first, keep_count=len(first)
     ).scenes
-    assert len(again) == len(first) and all(s.metadata["feedback"] == "more humour" for s in again)
+    assert len(again) == len(first) and all(s.metadata["mood"] == "playful" for s in again)
+    assert all("feedback" not in s.metadata and "humour" not in s.description for s in again)
+    assert [s.script for s in again] != [s.script for s in first]
     assert round(sum(s.duration for s in again), 1) == brief.duration
+    reply = OfflineProvider().complete_storyboard(brief, len(first), feedback="more humour", current=first)
+    assert reply["feedback"] == {"applied": ["tone playful"], "notApplied": None}
+
+
+def test_audience_swap_and_mentions_are_spoken():
+    brief = make_brief(5)
+    reply = OfflineProvider().complete_storyboard(
+        replace(brief, duration=30.0), 4, feedback="target teenage gamers and mention free shipping"
+    )
+    scripts = " ".join(s["script"] for s in reply["scenes"])
+    assert "teenage gamers" in scripts and "Free shipping." in scripts
+    assert reply["feedback"]["applied"] == ["audience teenage gamers", 'says "Free shipping."']
+
+
+def test_no_voice_over_keeps_only_the_call_to_action():
+    brief = make_brief(5)
+    written = write_storyboard(OfflineProvider(), brief, lo=3, hi=7, feedback="no voice-over please")
+    assert [s.script for s in written.scenes[:-1]] == [""] * (len(written.scenes) - 1)
+    assert brief.call_to_action in written.scenes[-1].script
+
+
+def test_a_five_second_spot_says_the_key_message_and_the_call_to_action():
+    brief = Brief("Acme Cold Brew", "commuters", "Barista coffee in ten seconds", "Order now at acme.com", "modern",
+                  duration=5.0)  # fmt: skip
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
+    said = " ".join(d.script for d in drafts)
+    assert "Barista coffee in ten seconds" in said and "Order now at acme.com" in drafts[-1].script
+    assert all(len(d.script.split()) <= d.duration * WORDS_PER_SECOND for d in drafts)
+
+
+def test_a_long_key_message_in_a_short_spot_is_cut_to_its_essential_clause():
+    message = "Power your home with sunlight and cut your bills in half, every single day of the year"
+    brief = Brief("Helios", "home owners", message, "Download the app today and get 20% off", "modern", duration=5.0)
+    said = " ".join(d.script for d in write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes)
+    assert message not in said and ("Power your home with sunlight" in said or "cut your bills in half" in said)
+
+
+def test_plural_products_agree_and_emoji_stay_out_of_the_voice():
+    brief = Brief(
+        "Helios solar panels ☀️", "home owners", "Sunlight, stored 🔋", "Get a quote ✅", "modern", duration=60.0
+    )
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
+    said = " ".join(d.script for d in drafts)
+    assert not any(ch in said for ch in "☀🔋✅\ufe0f")
+    assert "Helios solar panels makes" not in said and "Helios solar panels is" not in said
+    assert "Get a quote" in drafts[-1].script and "☀️" in " ".join(d.description for d in drafts)
+
+
+@pytest.mark.parametrize(
+    "product, message, cta, tag, expected",
+    [
+        ("Bergquell Wasser", "Frisches Wasser direkt aus den Alpen", "Jetzt entdecken", None, "de"),
+        ("抹茶ラテ", "本格的な抹茶の味をいつでも手軽に", "今すぐ注文", None, "ja"),
+        ("قهوة الصباح", "طعم القهوة الأصيلة في كل صباح", "اطلبها الآن", None, "ar"),
+        ("Café Sierra", "El sabor de la montaña en cada taza", "Pídelo ahora", "es-MX", "es"),
+    ],
+)
+def test_non_english_briefs_get_no_english_scaffolding(product, message, cta, tag, expected):
+    brief = Brief(product, "", message, cta, "cinematic", duration=30.0, language=tag)
+    said = " ".join(d.script for d in write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes)
+    english = {"the", "your", "you", "meet", "introducing", "this", "with", "and", "is"}
+    assert not english & set(re.findall(r"[a-z']+", said.lower())), said
+    assert message in said and cta in said
+
+
+def test_a_language_without_lines_speaks_only_the_briefs_words():
+    brief = Brief("Verse Koffie", "drukke forenzen", "Verse koffie voor elke ochtend", "Bestel nu online", "modern",
+                  duration=30.0)  # fmt: skip
+    drafts = write_storyboard(OfflineProvider(), brief, lo=3, hi=7).scenes
+    own = {w.strip(".,").lower() for t in (brief.product, brief.target_audience, brief.key_message,
+                                           brief.call_to_action) for w in t.split()}  # fmt: skip
+    spoken = {w.strip(".,").lower() for d in drafts for w in d.script.split()}
+    assert spoken <= own and brief.key_message in " ".join(d.script for d in drafts)
+    tagged = write_storyboard(OfflineProvider(), replace(brief, language="nl-BE"), lo=3, hi=7).scenes
+    assert {w.strip(".,").lower() for d in tagged for w in d.script.split()} <= own
