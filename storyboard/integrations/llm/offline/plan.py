@@ -21,7 +21,7 @@ SHOTS = {
 }
 _TRANSITIONS = {"hook": "fade", "reveal": "dissolve", "proof": "dissolve", "cta": "fade"}
 _MOODS = {"playful": "playful", "calm": "calm", "warm": "warm", "bold": "energetic", "premium": "premium"}
-_FILL = 0.62  # share of a scene's spoken-word budget the voice-over aims to use
+_FILL = 0.66  # share of a scene's spoken-word budget the voice-over aims to use
 _LANGUAGE_NAMES = {"en": "English", "de": "German", "fr": "French", "es": "Spanish", "pt": "Portuguese",
                    "it": "Italian", "ja": "Japanese", "ar": "Arabic"}  # fmt: skip
 

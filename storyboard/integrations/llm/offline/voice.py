@@ -23,6 +23,7 @@ _MIDDLE_SLOTS = ("benefit", "demo", "proof")
 _SLOT_OF_BEAT = {"reveal": "benefit", "cta": "proof"}
 _SHORT_PLACES = ("hook", "problem", *_MIDDLE_SLOTS)
 _BOOST = 0.45  # lines for the brief's product kind, tone and audience come earlier
+_MOST = 0.85  # of a scene's spoken-word budget that its lines may fill
 CURSOR = "lineCursor"  # scene metadata: {place: position} of the last line the job has said there
 
 
@@ -67,6 +68,7 @@ class Voice:
                     self.cursors[place] = max(self.cursors.get(place, -1.0), float(at))
         self.reached: dict[str, float] = {}
         self.bank = lines.bank(speech.language) if speech.language else None
+        self._shorts = {self._render(x) for x in self.bank.SHORT} if self.bank else set()
         self.join = self.bank.JOIN if self.bank else " "
         self.seen = {plain(s) for script in seen for s in sentences(script)}
         self.used: set[str] = set()
@@ -79,7 +81,9 @@ class Voice:
         if not self.bank:
             fillers = [] if required else self._own(budget)
         else:
-            fillers = self._fill(beat, room, room - budget * (1 - fill))
+            # Lines leave a breath of room (and a reviewer some seconds to trim) in all but tiny scenes.
+            spare = 0 if budget <= 6 else math.ceil(budget * (1 - _MOST))
+            fillers = self._fill(beat, room - spare, room - budget * (1 - fill))
         if not fillers and not required:
             fillers = self._short(beat, budget)
         if beat == "cta":
@@ -101,6 +105,8 @@ class Voice:
                 if target <= 0 or room <= 0:
                     break
                 size = words.cost(line, self.speech.language)
+                if chosen and line in self._shorts:
+                    continue  # "Look." opens a tiny scene; it is no filler for a longer one
                 if plain(line) in self.used or size > room:
                     # Skipping far ahead for a line that fits would move the job past lines it never said.
                     if chosen and kind == "regular":
