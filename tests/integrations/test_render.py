@@ -356,8 +356,8 @@ def test_voice_over_is_audible_and_fits_the_scenes(media, tmp_path):
 
 
 @slow
-def test_voice_requested_without_espeak_gives_a_silent_track(media, tmp_path, monkeypatch):
-    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng/espeak to be found; ffmpeg's path is absolute
+def test_voice_requested_without_espeak_on_the_path_still_speaks(media, tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no espeak-ng/espeak to be found: the engine comes from pip
     out, result = render(media, tmp_path, voice=True)
-    assert not result.has_audio_voice
-    assert audio_rms(out) == 0
+    assert result.has_audio_voice
+    assert audio_rms(out) > 100
