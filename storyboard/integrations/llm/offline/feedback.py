@@ -49,7 +49,7 @@ _LONGER = r"\b(longer|lengthen|more time|extend|slower|let it breathe|too (short
 _SECONDS = r"\b(\d+(?:\.\d+)?)\s*(?:s|sec|secs|seconds?)\b"
 _MENTION = re.compile(
     r"\b(?:mention(?:ing)?|say(?:ing)?|include the (?:line|phrase|words?)|add the (?:line|phrase|words?)|"
-    r"tell (?:them|people|viewers))\s*(?:that\s+)?:?\s*(?:[\"“‘']([^\"”’']{2,200})[\"”’']|([^.;!?\n]{2,200}))",
+    r"tell (?:them|people|viewers))\s*(?:that\s+)?:?\s*(?:[\"“‘']([^\"”’']{2,200})[\"”’']|([^.,;!?\n]{2,200}))",
     re.IGNORECASE,
 )
 _AUDIENCE = re.compile(

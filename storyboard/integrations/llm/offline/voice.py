@@ -83,7 +83,7 @@ class Voice:
         else:
             # Lines leave a breath of room (and a reviewer some seconds to trim) in all but tiny scenes.
             spare = 0 if budget <= 6 else math.ceil(budget * (1 - _MOST))
-            fillers = self._fill(beat, room - spare, room - budget * (1 - fill))
+            fillers = self._fill(beat, room - spare, room - budget * (1 - fill), tiny=budget <= 6)
         if not fillers and not required:
             fillers = self._short(beat, budget)
         if beat == "cta":
@@ -96,7 +96,7 @@ class Voice:
         self.used.update(plain(p) for p in parts)
         return self.join.join(parts)
 
-    def _fill(self, beat: str, room: float, target: float) -> list[str]:
+    def _fill(self, beat: str, room: float, target: float, tiny: bool) -> list[str]:
         chosen: list[str] = []
         anchor_needed = False
         for slot in self._slots(beat):
@@ -105,7 +105,7 @@ class Voice:
                 if target <= 0 or room <= 0:
                     break
                 size = words.cost(line, self.speech.language)
-                if chosen and line in self._shorts:
+                if line in self._shorts and (chosen or not tiny):
                     continue  # "Look." opens a tiny scene; it is no filler for a longer one
                 if plain(line) in self.used or size > room:
                     # Skipping far ahead for a line that fits would move the job past lines it never said.

@@ -19,6 +19,7 @@ POOLS = {
         "Ein ganz normaler Tag, oder?",
     ),
     "problem": (
+        "{Audience} kennen das nur zu gut.",
         "Wir alle kennen das.",
         "Zu viel Aufwand, zu wenig Zeit.",
         "Der alte Weg dauert einfach zu lang.",

@@ -50,6 +50,8 @@ POOLS = {
         "Think you've seen it all?",
     ),
     "problem": (
+        "{Audience} know this feeling all too well.",
+        "It's a familiar story for {audience}.",
         "Something always seems to get in the way.",
         "The to-do list only ever gets longer.",
         "Half-measures never really work.",

@@ -19,6 +19,7 @@ POOLS = {
         "¿Un día cualquiera?",
     ),
     "problem": (
+        "{Audience} lo saben muy bien.",
         "A todos nos ha pasado.",
         "Demasiado esfuerzo y muy poco tiempo.",
         "La forma de siempre tarda demasiado.",

@@ -19,6 +19,7 @@ POOLS = {
         "Une journée ordinaire, vraiment ?",
     ),
     "problem": (
+        "{Audience} connaissent bien ça.",
         "On connaît tous ça.",
         "Trop d'efforts, pas assez de temps.",
         "L'ancienne méthode prend beaucoup trop de temps.",

@@ -19,6 +19,7 @@ POOLS = {
         "Una giornata qualunque?",
     ),
     "problem": (
+        "{Audience} lo sanno bene.",
         "Ci siamo passati tutti.",
         "Troppa fatica e poco tempo.",
         "Il vecchio modo richiede troppo tempo.",

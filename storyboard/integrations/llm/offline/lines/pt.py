@@ -19,6 +19,7 @@ POOLS = {
         "Um dia qualquer?",
     ),
     "problem": (
+        "{Audience} sabem bem como é.",
         "Todo mundo já passou por isso.",
         "Esforço demais, tempo de menos.",
         "O jeito antigo demora demais.",
