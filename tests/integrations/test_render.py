@@ -24,7 +24,8 @@ from storyboard.integrations.render import (
     render_video,
 )
 from storyboard.integrations.render import voice as render_voice
-from storyboard.integrations.render.overlays import caption_png, font, title_card_png, wrap
+from storyboard.integrations.render.cards import title_card_png
+from storyboard.integrations.render.overlays import caption_png
 from storyboard.integrations.render.spec import plan_timeline
 
 FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
@@ -102,7 +103,9 @@ def three_scenes(media: dict[str, str], transition: str = "cut", seconds: float 
             "close-up",
             (RenderMedia(media["video"], "video"),),
         ),
-        RenderScene(3, seconds + 0.3, "Visit us today: shop.example", "Order now!", transition, "product"),
+        RenderScene(
+            3, seconds + 0.3, "End card", "Order now!", transition, "product", (), "Visit us today: shop.example"
+        ),
     ]
 
 
@@ -200,13 +203,6 @@ def test_timeline_frames_add_up_to_the_storyboard():
 def test_timeline_rejects_a_zero_length_scene():
     with pytest.raises(errors.InvalidInput):
         plan_timeline([RenderScene(1, 0, "", "", "cut", "")], 25)
-
-
-def test_wrap_breaks_long_words_and_keeps_every_character():
-    fnt = font(20)
-    lines = wrap("a" * 200 + " short words here", fnt, 300)
-    assert all(fnt.getlength(line) <= 300 for line in lines)
-    assert "".join(lines).replace(" ", "") == "a" * 200 + "shortwordshere"
 
 
 @pytest.mark.parametrize(("colour", "ink_is_dark"), [("#FFFFFF", True), ("#101820", False), ("nonsense", False)])

@@ -20,6 +20,15 @@ class Visual:
     frames: int
 
 
+@dataclass(frozen=True)
+class Layer:
+    """A full-frame RGBA PNG laid over the scene from frame `start`, fading in over `fade` frames."""
+
+    path: Path
+    start: int = 0
+    fade: int = 0
+
+
 def split_frames(total: int, parts: int) -> list[int]:
     """Share `total` frames between `parts` media as evenly as whole frames allow."""
     edges = [round(total * i / parts) for i in range(parts + 1)]
@@ -81,25 +90,34 @@ def _keyframes(plan: ScenePlan) -> list[str]:
     return ["-force_key_frames", "expr:" + "+".join(f"eq(n,{n})" for n in cuts)] if cuts else []
 
 
+def _layer(index: int, layer: Layer, frames: int, fps: int, below: str, out: str) -> str:
+    if not layer.start and not layer.fade:
+        return f"[{below}][{index}:v]overlay=0:0,format=yuv420p[{out}]"  # a still input repeats its one frame
+    held = f"[{index}:v]format=rgba,loop=loop={frames - 1}:size=1:start=0,setpts=N/{fps}/TB"
+    fade = f",fade=t=in:s={layer.start}:n={max(layer.fade, 1)}:alpha=1" if layer.fade else ""
+    enable = f":enable='gte(n,{layer.start})'" if layer.start else ""
+    return f"{held}{fade}[l{index}];[{below}][l{index}]overlay=0:0{enable},format=yuv420p[{out}]"
+
+
 def scene_args(
     visuals: list[Visual],
-    caption: Path | None,
+    layers: list[Layer],
     plan: ScenePlan,
     size: tuple[int, int],
     fps: int,
     motion: int,
     out: Path,
 ) -> list[str]:
-    """ffmpeg arguments rendering one scene, dissolve tail included, to `out`."""
+    """ffmpeg arguments rendering one scene, dissolve tail included, with `layers` over it in order, to `out`."""
     inputs = [arg for visual in visuals for arg in _input(visual, fps)]
     graph = [f"{_chain(i, v, size, fps, motion + i)}[v{i}]" for i, v in enumerate(visuals)]
     labels = "".join(f"[v{i}]" for i in range(len(visuals)))
     graph.append(f"{labels}concat=n={len(visuals)}:v=1:a=0[cat]")
     last = "cat"
-    if caption:
-        inputs += ["-i", str(caption)]
-        graph.append(f"[cat][{len(visuals)}:v]overlay=0:0,format=yuv420p[cap]")
-        last = "cap"
+    for k, layer in enumerate(layers):
+        inputs += ["-i", str(layer.path)]
+        graph.append(_layer(len(visuals) + k, layer, plan.rendered, fps, last, f"o{k}"))
+        last = f"o{k}"
     graph.append(f"[{last}]{_edges(plan)}[out]")
     encode = ["-map", "[out]", *X264, *_keyframes(plan), "-r", str(fps), "-an", "-frames:v", str(plan.rendered)]
     return [*inputs, "-filter_complex", ";".join(graph), *encode, str(out)]
