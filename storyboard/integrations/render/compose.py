@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import overlays, runner, voice
+from . import overlays, runner, soundtrack, voice
 from .clips import Visual, blend_args, pan_size, scene_args, split_frames
 from .runner import RenderCancelled
 from .spec import RenderResult, RenderScene, RenderSpec, ScenePlan, frame_size, plan_timeline
@@ -37,7 +37,7 @@ class _Job:
     plans: list[ScenePlan]
     work: Path
     should_cancel: Cancel
-    tts: str | None
+    narrator: voice.Narrator | None  # None: voice-over not requested
     segments: list[Path] = field(default_factory=list)
     speech: list[Path | None] = field(default_factory=list)
 
@@ -77,9 +77,9 @@ def _render_scene(job: _Job, index: int) -> None:
     if job.should_cancel():
         raise RenderCancelled(f"scene-{index:02d}")
     scene, plan = job.scenes[index], job.plans[index]
-    if job.tts and job.spec.voice:
+    if job.narrator:
         clip = job.work / f"voice-{index:02d}.wav"
-        ok = voice.speak(job.tts, scene.script or "", plan.frames / job.spec.fps, clip)
+        ok = job.narrator.speak(scene.script or "", plan.frames / job.spec.fps, clip)
         job.speech.append(clip if ok else None)
     caption = job.work / f"caption-{index:02d}.png"
     has_caption = overlays.caption_png(scene.script or "", job.size, caption)
@@ -119,26 +119,23 @@ def _join_list(job: _Job) -> Path:
     return listing
 
 
-def _audio_input(job: _Job, seconds: float) -> tuple[list[str], bool]:
+def _audio_input(job: _Job, seconds: float) -> soundtrack.Soundtrack:
+    """The narration WAV (when any scene spoke), the music under it, and what the soundtrack carries."""
+    narration, spans = None, []
     if any(job.speech):
         narration = job.work / "narration.wav"
         samples = voice.sample_counts([p.frames for p in job.plans], job.spec.fps)
-        voice.write_narration(job.speech, samples, narration)
-        return ["-i", str(narration)], True
-    return ["-f", "lavfi", "-t", f"{seconds:.4f}", "-i", "anullsrc=r=48000:cl=stereo"], False
-
-
-# Video is stream-copied (every scene already has the same encoder settings); only audio is encoded.
-_MUX = ["-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-c:a", "aac", "-b:a", "128k", "-ar", "48000", "-ac", "2"]
+        spans = voice.write_narration(job.speech, samples, narration)
+    spoken = job.narrator.summary() if job.narrator else (None, "voice-over not requested")
+    return soundtrack.build(narration, spans, job.spec.music, seconds, spoken)
 
 
 def _finish(job: _Job, out_path: str) -> RenderResult:
     _render_dissolves(job)
-    audio, voiced = _audio_input(job, sum(p.frames for p in job.plans) / job.spec.fps)
+    audio = _audio_input(job, sum(p.frames for p in job.plans) / job.spec.fps)
     final = job.work / "final.mp4"
-    job.ffmpeg(
-        ["-f", "concat", "-i", str(_join_list(job)), *audio, *_MUX, "-movflags", "+faststart", str(final)], "join"
-    )
+    inputs = ["-f", "concat", "-i", str(_join_list(job)), *audio.inputs]
+    job.ffmpeg([*inputs, *audio.output, "-movflags", "+faststart", str(final)], "join")
     probed = runner.probe(str(final))
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -147,7 +144,7 @@ def _finish(job: _Job, out_path: str) -> RenderResult:
         Path(out_path).unlink(missing_ok=True)  # a copy across file systems can stop half way
         log.error("moving the render to %s failed: %s", out_path, exc)
         raise runner.failure("the video could not be saved", "Check free space where videos are stored.") from exc
-    return RenderResult(out_path, job.size[0], job.size[1], round(probed.duration, 3), voiced)
+    return RenderResult(out_path, job.size[0], job.size[1], round(probed.duration, 3), audio.voiced, audio.audio)
 
 
 def render_video(
@@ -167,8 +164,8 @@ def render_video(
     size, plans = frame_size(spec.format, spec.resolution), plan_timeline(scenes, spec.fps)
     Path(workdir).mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="render-", dir=workdir))
-    tts = voice.tts_command() if spec.voice else None
-    job = _Job(scenes, spec, size, plans, work, should_cancel, tts)
+    narrator = voice.Narrator(spec.language) if spec.voice else None
+    job = _Job(scenes, spec, size, plans, work, should_cancel, narrator)
     try:
         for index in range(len(scenes)):
             on_progress(index, len(scenes), f"Rendering scene {index + 1} of {len(scenes)}")

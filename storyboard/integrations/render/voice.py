@@ -114,11 +114,6 @@ def synthesize(text: str, language: str | None, budget: float, path: Path) -> di
     return report
 
 
-def speak(tts: str | None, text: str, seconds: float, path: Path) -> bool:
-    """English voice-over of one clip, for callers that predate Narrator (`tts` is ignored)."""
-    return Narrator(None).speak(text, seconds, path)
-
-
 @dataclass
 class Narrator:
     """Speaks one render's scenes in one language and remembers what spoke, or why nothing did."""
