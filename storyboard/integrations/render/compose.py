@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import overlays, runner, soundtrack, voice
+from . import layers, overlays, runner, soundtrack, voice
 from .clips import Visual, blend_args, pan_size, scene_args, split_frames
 from .runner import RenderCancelled
 from .spec import RenderResult, RenderScene, RenderSpec, ScenePlan, frame_size, plan_timeline
@@ -48,12 +48,11 @@ class _Job:
 
 
 def _visuals(job: _Job, index: int) -> list[Visual]:
-    """Each usable medium gets an equal share of the scene; no media means a title card."""
-    scene, plan = job.scenes[index], job.plans[index]
-    media = [m for m in scene.media if (m.type or "").lower() in ("image", "video")]
+    """Each usable medium gets an equal share of the scene; no media means a title card (or the end card)."""
+    plan, media = job.plans[index], layers.pictures(job.scenes[index])
     if not media:
         card = job.work / f"card-{index:02d}.png"
-        overlays.title_card_png(scene.description, job.spec.title, job.spec.brand_colors, job.size, card)
+        layers.card_png(job.scenes, index, job.spec, job.size, card)
         return [Visual("card", str(card), plan.rendered)]
     visuals = []
     for k, (medium, frames) in enumerate(zip(media, split_frames(plan.rendered, len(media)), strict=True)):
@@ -81,11 +80,10 @@ def _render_scene(job: _Job, index: int) -> None:
         clip = job.work / f"voice-{index:02d}.wav"
         ok = job.narrator.speak(scene.script or "", plan.frames / job.spec.fps, clip)
         job.speech.append(clip if ok else None)
-    caption = job.work / f"caption-{index:02d}.png"
-    has_caption = overlays.caption_png(scene.script or "", job.size, caption)
+    on_top = layers.scene_layers(job.scenes, index, job.spec, plan, job.size, job.work)
     segment = job.work / f"scene-{index:02d}.mp4"
     visuals, motion = _visuals(job, index), _motion(scene, index)
-    args = scene_args(visuals, caption if has_caption else None, plan, job.size, job.spec.fps, motion, segment)
+    args = scene_args(visuals, on_top, plan, job.size, job.spec.fps, motion, segment)
     job.ffmpeg(args, f"scene-{index:02d}")
     job.segments.append(segment)
 
