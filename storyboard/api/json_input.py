@@ -146,7 +146,7 @@ def refuse_unstorable_text(fields) -> None:
     """422 naming each form or query field (a MultiDict) whose name or value has NUL or a lone surrogate."""
     found = [
         ((name,), _text_reason(name if _UNSTORABLE.search(name) else value))
-        for name, value in fields.items(multi=True)
+        for name, value in ((name or "", value) for name, value in fields.items(multi=True))  # a part may have no name
         if isinstance(value, str) and (_UNSTORABLE.search(name) or _UNSTORABLE.search(value))
     ]
     if found:

@@ -11,7 +11,7 @@ CRASHED = errors.StoryboardError(
     failure=errors.Failure(
         stage="render",
         retryable=True,
-        hint="Create the job again from this storyboard; if it repeats, contact support.",
+        hint="Retry the job (action retry); if it repeats, contact support.",
     ),
 )
 

@@ -223,3 +223,16 @@ def test_uploads_keep_their_own_cap(app, api, monkeypatch, media_files):
     assert len(data) > 1024
     form = {"file": (io.BytesIO(data), "pic.png"), "type": "image"}
     assert_ok(api.post("/api/v3/assets", data=form, content_type="multipart/form-data"), 201)
+
+
+def test_a_form_part_without_a_name_is_not_a_500(app, api):
+    before = row_counts(app)
+    body = (
+        b"--XyZ\r\nContent-Disposition: form-data\r\n\r\nnameless\x00value\r\n"
+        b'--XyZ\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n\r\n--XyZ--\r\n"
+    )
+    answer = api.post("/api/v3/assets", data=body, content_type="multipart/form-data; boundary=XyZ")
+    assert answer.status_code in (201, 422), answer.get_json()
+    if answer.status_code == 422:
+        assert row_counts(app) == before

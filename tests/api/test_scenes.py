@@ -94,11 +94,17 @@ def test_stale_version_loses_with_409(api, job):
     assert assert_ok(api.get(_url(job, 1)))["description"] == "Fourth"
 
 
-def test_delete_keeps_numbers_and_never_the_last_scene(api, job):
+def test_delete_keeps_numbers_and_never_goes_below_the_minimum(api, job):
     assert assert_ok(api.delete(_url(job, 2))) == {"message": "Scene deleted successfully"}
     assert [s["sceneNumber"] for s in assert_ok(api.get(_url(job)))["scenes"]] == [1, 3, 4]
     assert_error(api.get(_url(job, 2)), 404)
-    for number in (1, 3):
+    assert_error(api.delete(_url(job, 1)), 409, "keeps at least 3 scenes")
+    assert [s["sceneNumber"] for s in assert_ok(api.get(_url(job)))["scenes"]] == [1, 3, 4]
+
+
+def test_with_a_minimum_of_one_the_last_scene_still_stays(app, api, job, monkeypatch):
+    monkeypatch.setitem(app.config, "SCENES_PER_VIDEO_MIN", 1)
+    for number in (1, 2, 3):
         assert_ok(api.delete(_url(job, number)))
     assert_error(api.delete(_url(job, 4)), 409, "last scene")
 

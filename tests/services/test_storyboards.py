@@ -104,7 +104,7 @@ def test_an_upstream_error_keeps_its_structured_detail(pending, monkeypatch):
     assert job.error == "Failed to generate scenes: AI provider account balance exhausted"
     assert job.error_detail == {**failure.as_detail(), "stage": "storyboard_llm", "upstream_status": 402}
     assert set(job.error_detail) == set(errors.Failure.__dataclass_fields__)  # errorDetail has one shape
-    assert allowed_actions(job.status) == []
+    assert allowed_actions(job.status) == ["retry"]  # a failed job can be retried, nothing else
 
 
 def test_the_loser_of_two_edits_gets_409(pending):
