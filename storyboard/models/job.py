@@ -115,6 +115,9 @@ class Job(IdMixin, TimestampMixin, db.Model):
     video_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
     poster_blob_id: Mapped[str | None] = mapped_column(ForeignKey("asset_blobs.id"), index=True)
     video_duration: Mapped[float | None] = mapped_column(Float)
+    # What the rendered video's soundtrack carries (the renderer's report: voice, music, reason); null until a
+    # render completes. wire.jobs turns it into the job's `audio` object (contract 4.8).
+    audio: Mapped[dict | None]
     # The sum of the scenes' durations (one decimal; null without scenes), written in the transaction of every
     # scene change, so GET /jobs and the job list show a duration warning without summing scenes per row.
     scenes_duration: Mapped[float | None] = mapped_column(Float)

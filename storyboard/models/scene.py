@@ -19,6 +19,8 @@ class Scene(IdMixin, TimestampMixin, db.Model):
     duration: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(Text)
     script: Mapped[str | None] = mapped_column(Text)
+    # The headline or super the frame shows (may be empty); the description is for the crew and never shown.
+    on_screen_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     shot_type: Mapped[str | None] = mapped_column(String(50))
     transition: Mapped[str | None] = mapped_column(String(50))
     assets: Mapped[list]

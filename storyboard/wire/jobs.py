@@ -196,8 +196,34 @@ def _progress_of(job) -> dict:
     return job.progress or {"current_stage": job.status, "scenes_total": 0, "scenes_completed": 0, "percent": 0}
 
 
+_VOICE_KEYS = ("engine", "version", "language", "voice")
+
+
 def _audio(job) -> dict:
-    return {"status": "unavailable", "requested": True} if job.generate_audio else {"status": "not_requested"}
+    """Contract 4.8 (snake_case): what the video's soundtrack carries once a render completed (the render's
+    report, `jobs.audio`), else whether voice-over was asked for."""
+    requested = {"requested": True} if job.generate_audio else {}
+    report = job.audio
+    if not isinstance(report, dict):
+        return {"status": "requested", **requested} if requested else {"status": "not_requested"}
+    voice = report.get("voice")
+    voice = {k: text(voice.get(k)) for k in _VOICE_KEYS} if isinstance(voice, dict) else None
+    music, reason = report.get("music") is True, text(report.get("reason"))
+    status = _audio_status(voice, music, reason)
+    out = {"status": status, **requested, "voice": voice, "music": music, "reason": reason}
+    if status == "failed":
+        out["error"] = reason
+    return out
+
+
+def _audio_status(voice: dict | None, music: bool, reason: str | None) -> str:
+    """ "completed" when the video speaks or plays music, or had nothing to say; "unavailable" without a voice
+    engine; "failed" when speaking failed (the renderer's reasons, storyboard/integrations/render/voice.py)."""
+    if voice or music or not reason:
+        return "completed"
+    if reason.startswith("engine unavailable"):
+        return "unavailable"
+    return "failed" if reason.startswith("synthesis failed") else "completed"
 
 
 def _video_url(job) -> str | None:
@@ -312,6 +338,9 @@ class JobSchema(Schema):
     progress = ma.fields.Method("_progress")
     storyboard = ma.fields.Constant(None, allow_none=True)
     scenes = ma.fields.List(ma.fields.Nested(SceneSchema))
+    # {"status": not_requested | requested | completed | unavailable | failed, "requested"?, "voice": {engine,
+    # version, language, voice} | null, "music": bool, "reason": str | null, "error"? (failed)}; the three
+    # report keys appear once a render completed.
     audio = ma.fields.Function(_audio)
     videoUrl = ma.fields.Function(_video_url, allow_none=True)
     thumbnailUrl = ma.fields.Function(_thumbnail_url, allow_none=True)

@@ -17,6 +17,7 @@ def dump_scene(scene) -> dict:
         "duration": number(scene.duration),
         "description": text(scene.description),
         "script": text(scene.script),
+        "onScreenText": text(scene.on_screen_text),
         "shotType": text(scene.shot_type),
         "transition": text(scene.transition),
         "assets": texts(scene.assets),
@@ -34,6 +35,8 @@ class SceneSchema(Schema):
     duration = ma.fields.Float()
     description = ma.fields.String()
     script = ma.fields.String(allow_none=True)
+    # The headline or super the frame shows, "" for none; the description never appears in a frame.
+    onScreenText = ma.fields.String(attribute="on_screen_text")
     shotType = ma.fields.String(attribute="shot_type", allow_none=True)
     transition = ma.fields.String(allow_none=True)
     assets = ma.fields.List(ma.fields.String())

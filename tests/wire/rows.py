@@ -78,6 +78,22 @@ REQUESTS = (
     {"advanced": {"duration": 29.7, "model_preferences": None}, "callback_url": None, "generate_audio": None},
     {"context": "not an object", "creative": {"direction": ["odd"], "assets": None}},
 )
+# What a completed render stored in jobs.audio (the renderer's report), and odd values a hand-made row may hold.
+AUDIO = (
+    None,
+    {
+        "voice": {"engine": "espeak-ng", "version": "1.52.0", "language": "de", "voice": "de"},
+        "music": True,
+        "reason": None,
+    },
+    {"voice": None, "music": False, "reason": "engine unavailable: libespeak-ng not found"},
+    {"voice": None, "music": True, "reason": "synthesis failed: timeout"},
+    {"voice": None, "music": False, "reason": "synthesis failed: timeout"},
+    {"voice": None, "music": False, "reason": "no script"},
+    {"voice": {"engine": 3, "language": None}, "music": "yes", "reason": 5},
+    {},
+    ["not", "a", "dict"],
+)
 PROGRESS = (
     None,
     {},
@@ -117,6 +133,7 @@ def make_scene(rng: random.Random, job_id: str, number: int) -> Scene:
         duration=_pick(rng, (5.0, 6, 2.5, None)),
         description=_pick(rng, ("A wide shot of the city at dawn", "", None, 'Ünïcode — "quoted"\n')),
         script=_pick(rng, ("Words on screen", None, "", 12)),
+        on_screen_text=_pick(rng, ("Order today", "", None, 'Ünïcode — "super"\n', 7)),
         shot_type=_pick(rng, ("wide", "close-up", None)),
         transition=_pick(rng, ("cut", "fade", None)),
         assets=_pick(rng, ([], ["a-1", "a-2"], None)),
@@ -146,6 +163,7 @@ def make_job(rng: random.Random, index: int, status: str | None = None) -> Job:
         callback_url=_pick(rng, (None, "https://hooks.test/cb")),
         video_blob_id=_pick(rng, (None, "b-video")),
         poster_blob_id=_pick(rng, (None, "b-poster")),
+        audio=_pick(rng, AUDIO),
         version=_pick(rng, (1, 3, None, 2.0)),
         approved_at=_pick(rng, _WHEN),
         created_at=_pick(rng, _WHEN),
