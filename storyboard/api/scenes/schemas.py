@@ -21,6 +21,8 @@ class SceneUpdateSchema(Schema):
 
     description = Trimmed(allow_none=True, validate=validate.Length(min=1, max=2000))
     script = ma.fields.String(allow_none=True, validate=validate.Length(max=2000))
+    # The headline or super the frame shows; "" removes it.
+    onScreenText = Trimmed(attribute="on_screen_text", allow_none=True, validate=validate.Length(max=200))
     shotType = Trimmed(attribute="shot_type", allow_none=True, validate=validate.Length(min=1, max=50))
     transition = Trimmed(allow_none=True, validate=validate.Length(min=1, max=50))
     duration = ma.fields.Float(allow_none=True, validate=_duration)

@@ -56,6 +56,7 @@ class SceneDraft:
     transition: str
     assets: list[str] = field(default_factory=list)
     metadata: dict = field(default_factory=dict)
+    on_screen_text: str = ""  # the headline or super the frame shows; never the description
 
     def to_json(self) -> dict[str, Any]:
         """The scene in the contract's camelCase shape (what prompts show and the API stores)."""
@@ -64,6 +65,7 @@ class SceneDraft:
             "duration": self.duration,
             "description": self.description,
             "script": self.script,
+            "onScreenText": self.on_screen_text,
             "shotType": self.shot_type,
             "transition": self.transition,
             "assets": list(self.assets),

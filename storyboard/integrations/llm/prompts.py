@@ -20,6 +20,10 @@ _SCENE_PROPERTIES: dict[str, Any] = {
     "duration": {"type": "number", "description": "seconds"},
     "description": {"type": "string", "description": "what the camera shows"},
     "script": {"type": "string", "description": "voice-over text, may be empty"},
+    "onScreenText": {
+        "type": "string",
+        "description": "a short headline or super shown on screen, may be empty; never production notes",
+    },
     "shotType": {"type": "string", "enum": list(SHOT_TYPES)},
     "transition": {"type": "string", "enum": list(TRANSITIONS)},
     "assets": {"type": "array", "items": {"type": "string"}, "description": "ids from the asset list"},
@@ -48,7 +52,8 @@ STORYBOARD_SCHEMA: dict[str, Any] = {
 # content checks (storyboard/services/storyboards/rules.py), never stored.
 _SHAPE = (
     '{{"scenes": [{{"sceneNumber": 1, "duration": 6.0, "description": "<what the camera shows>", '
-    '"script": "<the voice-over line>", "shotType": "wide", "transition": "fade", "assets": {assets}, '
+    '"script": "<the voice-over line>", "onScreenText": "<the headline shown on screen, or empty>", '
+    '"shotType": "wide", "transition": "fade", "assets": {assets}, '
     '"metadata": {{"setting": "<where it happens>", "mood": "<the feeling>"}}}}]}}'
 )
 
@@ -117,9 +122,18 @@ def _storyboard_rules(brief: Brief, scene_count: int) -> str:
             "- Real, specific content in every field, never placeholders; no two scenes share a description "
             "or a script.",
             f"- Every scene has a voice-over line in script, {_language(brief)}.",
+            f"- {_ON_SCREEN}",
             f"Return JSON exactly in this shape, with {scene_count} scenes:\n{_shape(brief)}",
         ]
     )
+
+
+_ON_SCREEN = (
+    "onScreenText is a short headline or super shown on screen (a few words, in the language of the script, "
+    "or empty for none): the product's name at the reveal, the key message's essence on a benefit, the call to "
+    "action on the last scene. Never production notes, camera directions or the description; no two scenes "
+    "share one."
+)
 
 
 def _shape(brief: Brief) -> str:
@@ -153,8 +167,9 @@ def scene_messages(
         "and only asset ids from the brief.",
         f"Write real content (no placeholders), a description and script unlike the neighbouring scenes', and "
         f"a voice-over line {_language(brief)} unless the reviewer asks for silence.",
-        "Return one JSON object with the keys sceneNumber, duration, description, script, shotType, "
-        "transition, assets, metadata.",
+        _ON_SCREEN,
+        "Return one JSON object with the keys sceneNumber, duration, description, script, onScreenText, "
+        "shotType, transition, assets, metadata.",
     ]
     return _messages(parts, correction)
 

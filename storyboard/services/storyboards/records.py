@@ -18,6 +18,7 @@ FIELDS = {
     "duration": "duration",
     "description": "description",
     "script": "script",
+    "on_screen_text": "onScreenText",
     "shot_type": "shotType",
     "transition": "transition",
     "assets": "assets",
@@ -43,6 +44,7 @@ def draft_fields(draft: SceneDraft) -> dict[str, Any]:
         "duration": draft.duration,
         "description": draft.description,
         "script": draft.script,
+        "on_screen_text": draft.on_screen_text,
         "shot_type": draft.shot_type,
         "transition": draft.transition,
         "assets": list(draft.assets),
@@ -60,6 +62,7 @@ def to_draft(scene: Scene) -> SceneDraft:
         transition=scene.transition or "cut",
         assets=list(scene.assets or []),
         metadata=dict(scene.meta or {}),
+        on_screen_text=scene.on_screen_text or "",
     )
 
 

@@ -14,11 +14,15 @@ from storyboard.integrations.llm.scene_count import SceneCount
 
 MIN_SCENE_SECONDS, MAX_SCENE_SECONDS = 1.0, 60.0
 MAX_TEXT = 1000
+MAX_ON_SCREEN_TEXT = 200  # a super, not a paragraph (PUT of a scene caps it too)
 LIST_KEYS = ("scenes", "storyboard", "data", "result")
 _WRAPPERS = 2  # objects around the list that are looked through: {"result": {"storyboard": {"scenes": ...}}}
 # Control characters and bidi overrides (which can disguise text in the UI); newline and tab are kept.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 _SCRIPT_KEYS = ("script", "voiceover", "voiceOver", "narration")
+_ON_SCREEN_KEYS = ("onScreenText", "on_screen_text", "superText")
+# What a model writes for "no super" although the prompt says an empty string.
+_NO_SUPER = {"none", "null", "n a", "no text", "empty"}
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _SHOT_SYNONYMS = {
     "close-up": ("close", "closeup", "cu", "close-up"),
@@ -137,7 +141,7 @@ def content_problems(scenes: Sequence[SceneDraft], *, silence_ok: bool = False) 
 
 def _scene_problems(scene: SceneDraft) -> list[str]:
     found = []
-    texts = [("description", scene.description), ("script", scene.script)]
+    texts = [("description", scene.description), ("script", scene.script), ("onScreenText", scene.on_screen_text)]
     texts += [(f"metadata.{k}", v) for k, v in scene.metadata.items() if isinstance(v, str)]
     for field_name, text in texts:
         if phrase := replies.refusal_in(text):
@@ -208,9 +212,18 @@ def _scene_from(item: Any, number: int, repairs: list[str]) -> SceneDraft:
         transition=normalise_transition(_first(item, "transition")),
         assets=_id_list(item.get("assets")),
         metadata=clean_metadata(item.get("metadata")),
+        on_screen_text=_on_screen_text(item, number, repairs),
     )
     _note_renames(item, scene, repairs)
     return scene
+
+
+def _on_screen_text(item: Mapping, number: int, repairs: list[str]) -> str:
+    text = clean_text(_first(item, *_ON_SCREEN_KEYS), MAX_ON_SCREEN_TEXT)
+    if _plain(text) in _NO_SUPER:
+        repairs.append(f"emptied scene {number} onScreenText {text!r} (no super)")
+        return ""
+    return text
 
 
 def _note_renames(item: Mapping, scene: SceneDraft, repairs: list[str]) -> None:
@@ -476,6 +489,8 @@ def repair_scene(
     new.duration = _scene_duration(item, scene, constraints)
     if _first(item, *_SCRIPT_KEYS) is None:  # a missing script keeps the old one; "" is checked below
         new.script = scene.script
+    if _first(item, *_ON_SCREEN_KEYS) is None:  # so does a missing on-screen text ("" removes it)
+        new.on_screen_text = scene.on_screen_text
     _refuse_content(_rewrite_problems(new, scene, others, feedback))
     new.assets = _scene_assets(item, new, scene, others, brief, constraints, repairs)
     new.metadata = {**{k: v for k, v in scene.metadata.items() if k != "warnings"}, **new.metadata}

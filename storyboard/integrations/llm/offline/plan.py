@@ -8,6 +8,7 @@ from typing import Any
 
 from ..base import Brief, SceneDraft
 from . import arc, describe, feedback, language, words
+from .supers import Supers
 from .voice import CURSOR, Speech, Voice, essential, plain, split_clauses
 
 SHOTS = {
@@ -100,11 +101,15 @@ class Plan:
                 "duration": durations[i],
                 "description": self.describer.describe(beat, i, shot, extras),
                 "script": script,
+                "onScreenText": "",
                 "shotType": shot,
                 "transition": "fade" if i == 0 else self.wishes.transition or _TRANSITIONS.get(beat, "cut"),
                 "assets": placement[i],
                 "metadata": {**self._metadata(beat, i), CURSOR: self.voice.position(beat)},
             })  # fmt: skip
+        headlines = Supers(self.brief, self.speech).storyboard(beats, [s["script"] for s in scenes])
+        for scene, text in zip(scenes, headlines, strict=True):
+            scene["onScreenText"] = text
         if n and self.wishes.transition:
             self.applied.append(f"transition {self.wishes.transition}")
         return scenes
@@ -194,11 +199,13 @@ class Plan:
             self.applied.append(f"transition {self.wishes.transition}")
         extras = self._extras(beat, old.scene_number - 1, old.assets, not script and self._says_message(old))
         must = [a for a in constraints.get("mustIncludeAssets") or [] if isinstance(a, str)]
+        supers = Supers(self.brief, self.speech, [n.on_screen_text for n in neighbours])
         return {
             "sceneNumber": old.scene_number,
             "duration": duration,
             "description": self.describer.describe(beat, old.scene_number - 1, shot, extras),
             "script": script,
+            "onScreenText": supers.for_beat("cta" if last else beat, script),
             "shotType": shot,
             "transition": self.wishes.transition or old.transition,
             "assets": list(dict.fromkeys([*old.assets, *must])),
