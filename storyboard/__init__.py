@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Mapping
 
 # Requests whose transactions only read: DEFERRED on SQLite, so they never wait for a writer.
 READ_ONLY_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+log = logging.getLogger(__name__)
+# The start-up line is logged by the first app a process builds (gunicorn, the worker, a CLI command).
+_announced = threading.Event()
 
 
 def create_app(config: Mapping | None = None, env: Mapping | None = None):
@@ -69,7 +73,72 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     api = Api(app)
     register(api)
     cli.register(app)
+    if not _announced.is_set():
+        _announced.set()
+        log.info("storyboard starting: %s", startup_line(app))
     return app
+
+
+def startup_line(app) -> str:
+    """What this process uses: storyboard writer, voice-over engine, blob store, queue and database."""
+    from storyboard.integrations.render import voice
+
+    config = app.config
+    engine = voice.engine_info()
+    voice_over = (
+        f"{engine['engine']} {engine['version']} ({engine['package']})"
+        if engine["available"]
+        else f"none ({engine.get('reason')})"
+    )
+    parts = {
+        "writer": _writer(config),
+        "voice-over": voice_over,
+        "blob store": _blob_store(config),
+        "queue": _queue(config),
+        "database": _dialect(config["SQLALCHEMY_DATABASE_URI"]),
+    }
+    return "; ".join(f"{name} {value}" for name, value in parts.items())
+
+
+def _writer(config) -> str:
+    from urllib.parse import urlsplit
+
+    from storyboard import errors
+    from storyboard.integrations.llm import get_provider
+    from storyboard.integrations.llm.openai_compat import ANTHROPIC_BASE_URL, OPENAI_BASE_URL
+
+    try:
+        provider = get_provider(config)
+    except errors.StoryboardError as error:
+        return f"not configured ({error.message})"
+    if provider.name == "offline":
+        return f"offline ({provider.model})"
+    default = ANTHROPIC_BASE_URL if provider.name == "anthropic" else OPENAI_BASE_URL
+    url = urlsplit(config.get("AI_BASE_URL") or default)
+    host = url.hostname or "?"  # never the URL's user, password, path or query
+    return f"{provider.name} model {provider.model} at {host}" + (f":{url.port}" if url.port else "")
+
+
+def _blob_store(config) -> str:
+    kind = config.get("BLOB_STORAGE_TYPE", "filesystem")
+    return f"filesystem ({config.get('BLOB_STORAGE_DIR')})" if kind == "filesystem" else str(kind)
+
+
+def _queue(config) -> str:
+    from urllib.parse import urlsplit
+
+    if not config.get("REDIS_URL"):
+        return f"in-process threads ({config.get('LOCAL_WORK_THREADS')})"
+    url = urlsplit(config["REDIS_URL"])
+    where = f"{url.hostname}:{url.port or 6379}" if url.hostname else "a socket"
+    prefix = config.get("RQ_QUEUE_PREFIX") or ""
+    return f"RQ at {where} (queue prefix {prefix!r})"
+
+
+def _dialect(uri: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(uri).get_backend_name()
 
 
 def _api_settings() -> dict:

@@ -41,10 +41,18 @@ def safe_filename(name: str, extension: str | None = None, limit: int = 100) -> 
 
 
 def content_disposition(filename: str, inline: bool) -> str:
-    ascii_name = filename.encode("ascii", "ignore").decode() or "file"
-    ascii_name = ascii_name.replace("%", "")
+    """`filename` for every client: an ASCII `filename` (accents dropped, other letters left out) and the
+    exact name as RFC 5987 `filename*`; quotes, backslashes and control characters never reach the header."""
+    clean = re.sub(r"[\x00-\x1f\x7f\"\\]", "", unicodedata.normalize("NFC", filename))
+    ascii_name = _ascii(clean) or "file"
     kind = "inline" if inline else "attachment"
-    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return f"{kind}; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean or 'file', safe='')}"
+
+
+def _ascii(name: str) -> str:
+    plain = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().replace("%", "")
+    # A name whose letters were all non-Latin leaves separators behind: "-1a2b3c4d.mp4" reads "1a2b3c4d.mp4".
+    return re.sub(r"-{2,}", "-", plain).strip("-_ ")
 
 
 def _served_type(content_type: str) -> tuple[str, bool]:

@@ -13,8 +13,7 @@ blp = Blueprint("videos", __name__, url_prefix="/api/v3/jobs", description="Rend
 
 
 def _serve(job_id: str, poster: bool):
-    job, blob, body = rendering.open_video(principal(), job_id, body_span, poster=poster)
-    name = f"job-{job.id}" + ("-poster.jpg" if poster else ".mp4")
+    job, blob, body, name = rendering.open_video(principal(), job_id, body_span, poster=poster)
     return serve_blob(blob, name, job.completed_at, body)
 
 

@@ -125,17 +125,17 @@ def _claim(job_id: str) -> RenderInputs | None:
             scenes_completed=0,
             current_scene=None,
         )
-    job.started_at, job.error, job.error_detail = utcnow(), None, None
+    job.started_at, job.error, job.error_detail, job.audio = utcnow(), None, None, None
     db.session.commit()
     return inputs
 
 
 def _render_and_store(inputs: RenderInputs, workdir: Path) -> None:
     should_cancel = CancelCheck(inputs.job_id)
-    scenes = materialise(inputs, workdir / "media", should_cancel)
+    scenes, spec = materialise(inputs, workdir / "media", should_cancel)
     out = workdir / "video.mp4"
     result = render_video(
-        scenes, inputs.spec, str(out), workdir=str(workdir), on_progress=_reporter(inputs), should_cancel=should_cancel
+        scenes, spec, str(out), workdir=str(workdir), on_progress=_reporter(inputs), should_cancel=should_cancel
     )
     total = len(inputs.scenes)
     _save_progress(inputs.job_id, progress(total, total, 95, "Saving the video"))
@@ -168,6 +168,7 @@ def _complete(inputs: RenderInputs, video: Blob, thumb: Blob, result: RenderResu
         video_blob_id=video.id,
         poster_blob_id=thumb.id,
         video_duration=result.duration,
+        audio=result.audio,  # what the soundtrack carries, for job.audio
         actual_cost=costs.actual(inputs.image_count, result.duration, current_app.config),
         completed_at=now,
         progress={**progress(total, total, 100, "Video rendering complete"), "current_stage": "completed"},
