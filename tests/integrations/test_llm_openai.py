@@ -44,8 +44,7 @@ def server(llm_retry_pauses):
 
 
 def provider(server: LLMServer, **settings):
-    base = {"AI_PROVIDER": "openai", "AI_API_KEY": KEY, "AI_BASE_URL": server.base_url}
-    return get_provider({**base, **settings})
+    return server.provider(KEY, **settings)
 
 
 def scenes(count: int, *, duration: float = 7.5, assets=None, last_script="Order now at acme.com.") -> dict:

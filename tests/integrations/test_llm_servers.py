@@ -11,7 +11,7 @@ import pytest
 from rq.timeouts import JobTimeoutException, UnixSignalDeathPenalty
 
 from storyboard import errors, queue
-from storyboard.integrations.llm import get_provider, openai_compat
+from storyboard.integrations.llm import openai_compat
 from storyboard.integrations.llm.replies import extract_json
 from storyboard.services.storyboards.writer import write_storyboard
 from tests.integrations.test_llm_openai import BRIEF, KEY, scenes
@@ -38,8 +38,7 @@ def one_slot(llm_retry_pauses):
 
 
 def provider(server: LLMServer, **settings):
-    base = {"AI_PROVIDER": "openai", "AI_API_KEY": KEY, "AI_BASE_URL": server.base_url}
-    return get_provider({**base, **settings})
+    return server.provider(KEY, **settings)
 
 
 def write(server: LLMServer, **settings):

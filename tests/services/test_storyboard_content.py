@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from storyboard import errors
-from storyboard.integrations.llm import Brief, get_provider
+from storyboard.integrations.llm import Brief
 from storyboard.integrations.llm.base import AssetBrief
 from storyboard.services.storyboards import rules
 from storyboard.services.storyboards.writer import rewrite_scene, write_storyboard
@@ -33,8 +33,7 @@ def server():
 
 
 def remote(server: LLMServer):
-    settings = {"AI_PROVIDER": "openai", "AI_API_KEY": "sk-content-test-key", "AI_BASE_URL": server.base_url}
-    return get_provider({**settings, "AI_MAX_RETRIES": "0", "AI_STRUCTURED_OUTPUT": "json_object"})
+    return server.provider(AI_MAX_RETRIES="0", AI_STRUCTURED_OUTPUT="json_object")
 
 
 def good(n: int = 4, *, last_script: str | None = None) -> dict:

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from storyboard import errors
-from storyboard.integrations.llm import Brief, get_provider
+from storyboard.integrations.llm import Brief
 from storyboard.integrations.llm.offline import OfflineProvider
 from storyboard.integrations.llm.scene_count import for_duration as target_scene_count
 from storyboard.services.storyboards.writer import (
@@ -26,8 +26,7 @@ def server():
 
 
 def remote(server: LLMServer):
-    settings = {"AI_PROVIDER": "openai", "AI_API_KEY": "sk-writer-test-key", "AI_BASE_URL": server.base_url}
-    return get_provider({**settings, "AI_MAX_RETRIES": "0"})
+    return server.provider(AI_MAX_RETRIES="0")
 
 
 @pytest.mark.parametrize(

@@ -106,6 +106,12 @@ class LLMServer:
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
 
+    def provider(self, key: str = "sk-llm-server-test-key", **settings: Any):
+        """The service's own OpenAI provider pointed at this server; `settings` as in the app's config."""
+        from storyboard.integrations.llm import get_provider
+
+        return get_provider({"AI_PROVIDER": "openai", "AI_API_KEY": key, "AI_BASE_URL": self.base_url, **settings})
+
     def start(self) -> LLMServer:
         self._thread.start()
         return self
