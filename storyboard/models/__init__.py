@@ -7,6 +7,7 @@ from .campaign import CAMPAIGN_STATUSES, Campaign
 from .client import Client
 from .job import JOB_STATUSES, RENDERABLE, STATUS_ALIASES, WORKING, Job, JobEvent, allowed_actions
 from .misc import IdempotencyKey, WebhookDelivery
+from .preview import ScenePreview
 from .scene import Scene, SceneRevision
 from .tally import JobTally
 from .user import ApiKey, RevokedToken, User
@@ -35,6 +36,7 @@ __all__ = [
     "WebhookDelivery",
     "Scene",
     "SceneRevision",
+    "ScenePreview",
     "JobTally",
     "ApiKey",
     "RevokedToken",

@@ -24,7 +24,8 @@ from storyboard.api.jobs.schemas import (
 )
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
 from storyboard.api.principal import principal
-from storyboard.services import actions, jobs
+from storyboard.api.streaming import binary_doc, body_span, serve_blob
+from storyboard.services import actions, jobs, rendering
 from storyboard.wire.jobs import job_json
 
 blp = Blueprint("jobs", __name__, url_prefix="/api/v3/jobs", description="Video jobs")
@@ -96,3 +97,34 @@ class JobEvents(MethodView):
     def get(self, args, job_id):
         """The job's history after event `after` (status changes, scene changes, who and why)."""
         return jobs.list_events(principal(), job_id, after=args["after"], limit=args["limit"])
+
+
+def _revalidated(document, body):
+    """Serve a document made from the storyboard: it changes with every edit, so caches revalidate it (ETag)."""
+    response = serve_blob(document, document.filename, None, body)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@blp.route("/<job_id>/subtitles.vtt")
+class JobSubtitlesVtt(MethodView):
+    @blp.doc(**binary_doc("text/vtt", "WebVTT subtitles (UTF-8): each scene's script within its span"))
+    def get(self, job_id):
+        """The storyboard's voice-over as WebVTT subtitles, timed as the video cuts its scenes (from review on)."""
+        return _revalidated(*rendering.job_subtitles(principal(), job_id, "vtt", body_span))
+
+
+@blp.route("/<job_id>/subtitles.srt")
+class JobSubtitlesSrt(MethodView):
+    @blp.doc(**binary_doc("application/x-subrip", "SubRip subtitles (UTF-8): each scene's script within its span"))
+    def get(self, job_id):
+        """The storyboard's voice-over as SRT subtitles, timed as the video cuts its scenes (from review on)."""
+        return _revalidated(*rendering.job_subtitles(principal(), job_id, "srt", body_span))
+
+
+@blp.route("/<job_id>/storyboard.pdf")
+class JobStoryboardSheet(MethodView):
+    @blp.doc(**binary_doc("application/pdf", "The storyboard sheet: cover, one panel per scene, sign-off"))
+    def get(self, job_id):
+        """A printable storyboard sheet for client sign-off: the brief, a panel per scene, version and date."""
+        return _revalidated(*rendering.storyboard_sheet(principal(), job_id, body_span))

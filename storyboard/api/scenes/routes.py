@@ -16,7 +16,8 @@ from storyboard.api.scenes.schemas import (
     SceneSchema,
     SceneUpdateSchema,
 )
-from storyboard.services import storyboards
+from storyboard.api.streaming import binary_doc, body_span, serve_blob
+from storyboard.services import rendering, storyboards
 
 blp = Blueprint("scenes", __name__, url_prefix="/api/v3/jobs", description="Storyboard scenes")
 
@@ -84,3 +85,14 @@ class SceneRevisionRestore(MethodView):
     def post(self, job_id, scene, revision):
         """Bring a scene back to one of its revisions (kept as a new revision)."""
         return storyboards.restore_revision(principal(), job_id, scene, revision)
+
+
+@blp.route("/<job_id>/scenes/<scene>/preview.jpg")
+class ScenePreview(MethodView):
+    @blp.doc(**binary_doc("image/jpeg", "The frame at the scene's middle, longest side 640 px"))
+    def get(self, job_id, scene):
+        """The frame the render will show at the middle of the scene (ETag; changes with the scene)."""
+        document, body = rendering.scene_preview(principal(), job_id, scene, body_span)
+        response = serve_blob(document, document.filename, None, body)
+        response.headers["Cache-Control"] = "private, no-cache"  # the same URL shows each edit of the scene
+        return response

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import layers, overlays, runner, soundtrack, voice
+from . import layers, overlays, runner, soundtrack, subtitles, voice
 from .clips import Visual, blend_args, pan_size, scene_args, split_frames
 from .runner import RenderCancelled
 from .spec import RenderResult, RenderScene, RenderSpec, ScenePlan, frame_size, plan_timeline
@@ -133,7 +133,10 @@ def _finish(job: _Job, out_path: str) -> RenderResult:
     audio = _audio_input(job, sum(p.frames for p in job.plans) / job.spec.fps)
     final = job.work / "final.mp4"
     inputs = ["-f", "concat", "-i", str(_join_list(job)), *audio.inputs]
-    job.ffmpeg([*inputs, *audio.output, "-movflags", "+faststart", str(final)], "join")
+    # The scripts as a soft subtitle track, from the same cues as the subtitle routes.
+    srt = job.work / "subtitles.srt"
+    subs_in, subs_out = subtitles.mux_args(job.scenes, job.spec.fps, job.spec.language, srt, inputs.count("-i"))
+    job.ffmpeg([*inputs, *subs_in, *audio.output, *subs_out, "-movflags", "+faststart", str(final)], "join")
     probed = runner.probe(str(final))
     Path(out_path).parent.mkdir(parents=True, exist_ok=True)
     try:
