@@ -8,6 +8,7 @@ from marshmallow import validate
 
 from storyboard.models import ASSET_TYPES, JOB_STATUSES, allowed_actions, iso_z
 from storyboard.models.job import duration_drift
+from storyboard.wire import links
 from storyboard.wire.base import (
     DictDump,
     IsoDateTime,
@@ -234,6 +235,11 @@ def _thumbnail_url(job) -> str | None:
     return f"/api/v3/jobs/{job.id}/video/thumbnail" if job.poster_blob_id else None
 
 
+def _signed(path: str | None, job) -> str | None:
+    """A media URL of the job signed for its owner (wire/links.py): a <video> opens it without credentials."""
+    return links.signed(path, job.user_id) if path else None
+
+
 def _drift(job) -> tuple[float, float] | None:
     default = current_app.config.get("DEFAULT_VIDEO_DURATION", 30.0) if has_app_context() else 30.0
     return duration_drift(job, float(default))
@@ -298,10 +304,13 @@ def _job(job, *, with_scenes: bool) -> dict:
     }
     if with_scenes:
         out["scenes"] = _dump_scenes(job.scenes)
+    video, thumbnail = _video_url(job), _thumbnail_url(job)
     out.update(
         audio=_audio(job),
-        videoUrl=_video_url(job),
-        thumbnailUrl=_thumbnail_url(job),
+        videoUrl=video,
+        thumbnailUrl=thumbnail,
+        signedVideoUrl=_signed(video, job),
+        signedThumbnailUrl=_signed(thumbnail, job),
         error=text(job.error),
         errorDetail=mapping(job.error_detail),
         estimatedCost=number(job.estimated_cost),
@@ -344,6 +353,9 @@ class JobSchema(Schema):
     audio = ma.fields.Function(_audio)
     videoUrl = ma.fields.Function(_video_url, allow_none=True)
     thumbnailUrl = ma.fields.Function(_thumbnail_url, allow_none=True)
+    # videoUrl and thumbnailUrl with ?exp=&sig=: usable without credentials until exp (SIGNED_URL_TTL_SECONDS).
+    signedVideoUrl = links.link_field(lambda j: _signed(_video_url(j), j))
+    signedThumbnailUrl = links.link_field(lambda j: _signed(_thumbnail_url(j), j))
     error = ma.fields.String(allow_none=True)
     errorDetail = ma.fields.Dict(attribute="error_detail", allow_none=True)
     estimatedCost = ma.fields.Float(attribute="estimated_cost")

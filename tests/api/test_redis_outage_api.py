@@ -34,7 +34,7 @@ def test_creates_answer_202_and_keep_pending_rows_while_redis_is_dead(outage_app
     async_job = assert_ok(api.post("/api/v3/jobs", json=brief(client_id), headers={"Prefer": "respond-async"}), 202)
     # Without Prefer the create would wait for the storyboard; the queue did not take it, so it answers at once.
     waiting_job = assert_ok(api.post("/api/v3/jobs", json=brief(client_id)), 202)
-    asset = assert_ok(api.post("/api/v3/assets/from-url", json={"type": "image", "url": url}), 202)
+    asset = assert_ok(api.post("/api/v3/assets/from-url", json={"name": "x", "type": "image", "url": url}), 202)
     assert async_job["status"] == waiting_job["status"] == asset["status"] == "pending"
     assert _statuses(outage_app, Job) == ["pending", "pending"]
     assert _statuses(outage_app, Asset) == ["pending"]

@@ -73,7 +73,7 @@ def test_work_created_while_redis_is_dead_finishes_once_it_is_back(
     answers = [
         api.post("/api/v3/jobs", json=brief(client_id), headers={"Prefer": "respond-async"}),
         api.post("/api/v3/jobs", json=with_asset),
-        api.post("/api/v3/assets/from-url", json={"type": "image", "url": lone}),
+        api.post("/api/v3/assets/from-url", json={"name": "lone", "type": "image", "url": lone}),
     ]
     assert [a.status_code for a in answers] == [202, 202, 202]
     (job_a, job_b, asset) = (assert_ok(a, 202) for a in answers)

@@ -10,6 +10,7 @@ from storyboard.api.fields import (
     IsoDateTime,
     ListArgsSchema,
     Trimmed,
+    filter_alias,
     http_url,
     id_field,
     json_field_cap,
@@ -75,3 +76,4 @@ class CampaignStatsSchema(Schema):
 
 class CampaignListArgsSchema(ListArgsSchema):
     client_id = ma.fields.String(validate=validate.Length(max=64))
+    clientId = filter_alias("client_id")

@@ -6,7 +6,14 @@ import marshmallow as ma
 from marshmallow import validate
 
 from storyboard.api.base import Schema
-from storyboard.api.fields import MAX_INT, IsoDateTime, ListArgsSchema, json_field_cap, stored_integer
+from storyboard.api.fields import (
+    MAX_INT,
+    IsoDateTime,
+    ListArgsSchema,
+    filter_alias,
+    json_field_cap,
+    stored_integer,
+)
 from storyboard.api.scenes.schemas import SceneSchema
 from storyboard.models import JOB_STATUSES, STATUS_ALIASES
 from storyboard.wire.jobs import (  # noqa: F401  (the API's names for the shared shapes)
@@ -48,6 +55,8 @@ class JobListArgsSchema(ListArgsSchema):
     client_id = ma.fields.String(validate=validate.Length(max=64))
     campaign_id = ma.fields.String(validate=validate.Length(max=64))
     status = ma.fields.String(validate=validate.OneOf(JOB_STATUSES + tuple(STATUS_ALIASES)))
+    clientId = filter_alias("client_id")
+    campaignId = filter_alias("campaign_id")
 
 
 class JobEventSchema(Schema):

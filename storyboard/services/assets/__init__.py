@@ -4,10 +4,17 @@ work, and a job's attachments (checked or created with the job, downloaded befor
 The layer above may call the functions re-exported here.
 """
 
-from storyboard.services.assets.ingest import create_from_url, create_many_from_urls, download_asset, mark_failed
+from storyboard.services.assets.ingest import (
+    BULK_MAX_ITEMS,
+    create_from_url,
+    create_many_from_urls,
+    download_asset,
+    mark_failed,
+)
 from storyboard.services.assets.library import delete_asset, get_asset, list_assets, open_blob, upload_asset
 
 __all__ = [
+    "BULK_MAX_ITEMS",
     "create_from_url",
     "create_many_from_urls",
     "delete_asset",

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from storyboard import errors, queue
 from storyboard.integrations.fetch import Fetcher, FetchPolicy, FetchResult
@@ -27,6 +27,7 @@ from storyboard.storage.base import disk_space_errors
 log = logging.getLogger(__name__)
 
 DOWNLOADING = "download asset"  # the operation named in every ingest failure
+BULK_MAX_ITEMS = 100  # URLs one bulk request may name (contract E-19)
 
 
 def fetcher() -> Fetcher:
@@ -111,10 +112,18 @@ def mark_failed(asset_id: str, exc: errors.StoryboardError) -> Asset | None:
     asset = db.session.get(Asset, asset_id)
     if asset is None or asset.status != "pending":
         return asset
-    asset.status, asset.error = "failed", exc.message
-    asset.error_detail = exc.failure.but(stage="ingest", status=exc.status).as_detail()
+    for name, value in _failed(exc).items():
+        setattr(asset, name, value)
     db.session.commit()
     return asset
+
+
+def _failed(exc: errors.StoryboardError) -> dict:
+    return {
+        "status": "failed",
+        "error": exc.message,
+        "error_detail": exc.failure.but(stage="ingest", status=exc.status).as_detail(),
+    }
 
 
 def create_from_url(owner: User, data: dict, *, wait: float, key: str | None) -> tuple[Asset, bool]:
@@ -131,6 +140,8 @@ def create_from_url(owner: User, data: dict, *, wait: float, key: str | None) ->
     if not enqueue_ingest(asset.id):
         wait = 0  # nothing will happen until the sweeper starts it: answer at once
     asset = _wait(asset.id, wait)
+    if asset.status == "pending" and wait > current_app.config["ASSET_DOWNLOAD_TIMEOUT_SECONDS"]:
+        asset = _expire(asset.id)
     # Prefer: respond-async (wait 0) always answers 202 with the asset as it is now; the client polls.
     return asset, _settle(asset) if wait > 0 else False
 
@@ -142,6 +153,21 @@ def _replay(owner: User, scope: str, key: str | None, data: dict) -> Asset | Non
 
 def _wait(asset_id: str, seconds: float) -> Asset:
     return wait_until(lambda: db.session.get(Asset, asset_id), lambda a: a.status != "pending", seconds)
+
+
+def _expire(asset_id: str) -> Asset:
+    """The caller waited longer than the download deadline and the asset is still pending (its download ran
+    late behind other work, or is still storing): it fails as timed out, so a caller who waits long enough
+    always learns the outcome (the contract's 504). A run still going finds it failed or gone and keeps nothing;
+    a run that finished first wins (the one conditional UPDATE decides)."""
+    timed_out = errors.UpstreamTimeout("Download timed out").during(DOWNLOADING)
+    pending = (Asset.id == asset_id) & (Asset.status == "pending")
+    db.session.execute(update(Asset).where(pending).values(**_failed(timed_out)))
+    db.session.commit()
+    asset = db.session.get(Asset, asset_id, populate_existing=True)
+    if asset is None:  # deleted by its owner while we waited
+        raise errors.NotFound("Asset not found")
+    return asset
 
 
 def _settle(asset: Asset) -> bool:
@@ -159,7 +185,9 @@ def _error_of(asset: Asset) -> errors.StoryboardError:
 
 
 def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:
-    """Bulk ingest: per-item results in input order; failures never abort the batch."""
+    """Bulk ingest: per-item results in input order; failures never abort the batch. 422 with the contract's
+    words for no item or too many."""
+    _check_count(len(data["assets"]))
     client_id, campaign_id = check_references(owner, data.get("client_id"), data.get("campaign_id"))
     results: list[dict] = []
     for item in data["assets"]:
@@ -172,6 +200,13 @@ def create_many_from_urls(owner: User, data: dict, *, wait: float) -> dict:
     started = [enqueue_ingest(result["asset_id"]) for result in results if "asset_id" in result]
     # A download the queue did not take starts with the sweeper: no use waiting for it.
     return _bulk_outcome(results, wait if all(started) else 0)
+
+
+def _check_count(count: int) -> None:
+    if 1 <= count <= BULK_MAX_ITEMS:
+        return
+    message = "No assets provided" if count < 1 else f"Maximum {BULK_MAX_ITEMS} assets allowed per bulk upload"
+    raise errors.Unprocessable(message, detail=[{"loc": ["json", "assets"], "msg": message, "type": "value_error"}])
 
 
 def _bulk_outcome(results: list[dict], wait: float) -> dict:
