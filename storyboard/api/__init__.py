@@ -4,11 +4,11 @@ from __future__ import annotations
 
 
 def register(api) -> None:
+    from storyboard.api import health
     from storyboard.api.assets.routes import blp as assets_blp
     from storyboard.api.auth.routes import blp as auth_blp
     from storyboard.api.campaigns.routes import blp as campaigns_blp
     from storyboard.api.clients.routes import blp as clients_blp
-    from storyboard.api.health import bp as health_bp
     from storyboard.api.jobs.routes import blp as jobs_blp
     from storyboard.api.scenes.routes import blp as scenes_blp
     from storyboard.api.videos.routes import blp as videos_blp
@@ -16,4 +16,5 @@ def register(api) -> None:
 
     for blp in (auth_blp, clients_blp, campaigns_blp, assets_blp, jobs_blp, scenes_blp, videos_blp, webhooks_blp):
         api.register_blueprint(blp)
-    api._app.register_blueprint(health_bp)
+    api._app.register_blueprint(health.bp)
+    health.document(api.spec, api._app)

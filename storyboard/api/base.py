@@ -15,7 +15,7 @@ from werkzeug.exceptions import HTTPException
 from storyboard import errors
 from storyboard.api import headers, json_input
 from storyboard.models import iso_z
-from storyboard.wire.base import Schema
+from storyboard.wire.base import Schema, sometimes
 
 log = logging.getLogger(__name__)
 
@@ -77,23 +77,40 @@ def _summary(detail: list[dict]) -> str:
 
 
 class MetaSchema(Schema):
-    timestamp = ma.fields.String(required=True)
-    requestId = ma.fields.String()
-    page = ma.fields.Integer()
-    total = ma.fields.Integer()
-    limit = ma.fields.Integer()
-    offset = ma.fields.Integer()
+    timestamp = ma.fields.String(required=True, metadata={"format": "date-time"})
+    requestId = ma.fields.String(metadata={"description": "X-Request-ID: the caller's, else one made up"})
+    page = ma.fields.Integer(metadata=sometimes("on lists", "1-based"))
+    total = ma.fields.Integer(metadata=sometimes("on lists", "Every matching item, not only this page's"))
+    limit = ma.fields.Integer(metadata=sometimes("on lists"))
+    offset = ma.fields.Integer(metadata=sometimes("on lists"))
+
+
+# `detail` (contract 2.2): the message again on 401 and 403, where each field failed on 422.
+VALIDATION_ISSUE = {
+    "type": "object",
+    "properties": {
+        "loc": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]}},
+        "msg": {"type": "string"},
+        "type": {"type": "string"},
+    },
+    "required": ["loc", "msg", "type"],
+}
+DETAIL = {"oneOf": [{"type": "string"}, {"type": "array", "items": VALIDATION_ISSUE}]}
 
 
 class ErrorSchema(Schema):
-    data = ma.fields.Raw(allow_none=True)
-    error = ma.fields.String(required=True)
+    data = ma.fields.Raw(
+        allow_none=True,
+        metadata={"type": "object", "description": "null, or what failed (the job, on a 502 of POST /jobs)"},
+    )
+    error = ma.fields.String(required=True, metadata={"description": "What went wrong, for people"})
     meta = ma.fields.Nested(MetaSchema, required=True)
-    success = ma.fields.Boolean()
-    detail = ma.fields.Raw()
+    success = ma.fields.Boolean(metadata={"description": "Always false"})
+    detail = ma.fields.Raw(metadata={**DETAIL, **sometimes("on 401, 403 and 422")})
 
 
 _ENVELOPES: dict[tuple, type] = {}
+NULL_ON_SUCCESS = {"type": "string", "description": "Always null on success (the message on an error)"}
 
 
 def envelope_schema(schema):
@@ -110,9 +127,9 @@ def envelope_schema(schema):
             (Schema,),
             {
                 "data": ma.fields.Nested(schema, required=True),
-                "error": ma.fields.Constant(None, allow_none=True),
+                "error": ma.fields.Constant(None, allow_none=True, metadata=NULL_ON_SUCCESS),
                 "meta": ma.fields.Nested(MetaSchema, required=True),
-                "success": ma.fields.Boolean(),
+                "success": ma.fields.Boolean(metadata={"description": "Always true"}),
             },
         )
     return _ENVELOPES[key]
@@ -142,6 +159,20 @@ class Api(_Api):
         super().init_app(app, spec_kwargs=spec_kwargs)
         app.before_request(json_input.limit_body)
         app.after_request(headers.secure)
+
+    def _init_spec(self, **kwargs):
+        from storyboard.api import openapi
+
+        super()._init_spec(**kwargs)
+        openapi.install(self)  # before any schema is documented: ids, errors, input/output schemas
+
+    def _register_swagger_ui_rule(self, blueprint):
+        """Swagger UI from the installed swagger-ui files (api/docs.py), never from a CDN."""
+        from storyboard.api import docs
+
+        path = self.config.get("OPENAPI_SWAGGER_UI_PATH")
+        if path is not None:
+            docs.register(blueprint, path, self.spec.title, f"{blueprint.name}.openapi_json")
 
     def _register_error_handlers(self):
         super()._register_error_handlers()

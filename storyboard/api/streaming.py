@@ -155,17 +155,27 @@ def serve_blob(blob, filename: str, modified: datetime | None, body) -> Response
 
 
 BINARY = {"type": "string", "format": "binary"}
+# The media types an asset's bytes may come as: its own type, or octet-stream for one a browser could run.
+ASSET_MEDIA_TYPES = ("image/*", "video/*", "audio/*", "application/pdf", "application/octet-stream")
+_HEADER = {"schema": {"type": "string"}}
 
 
-def binary_doc(content_type: str, description: str) -> dict:
-    """The OpenAPI doc of a binary route (`@blp.doc(**binary_doc(...))`): 200/206 bytes of `content_type`,
-    304 and 416 without a body. Binary routes return a Response, so no response schema applies."""
-    content = {content_type: {"schema": BINARY}}
+def binary_doc(content_type: str | tuple[str, ...], description: str) -> dict:
+    """The OpenAPI doc of a binary route (`@blp.doc(**binary_doc(...))`): 200/206 bytes of `content_type` (one
+    media type, or the several it may be), 304 and 416 without a body. Binary routes return a Response, so no
+    response schema applies; their errors are the envelope (api/openapi adds them)."""
+    types = (content_type,) if isinstance(content_type, str) else content_type
+    content = {media_type: {"schema": BINARY} for media_type in types}
+    headers = {"ETag": _HEADER, "Content-Disposition": _HEADER, "Accept-Ranges": _HEADER}
     return {
         "responses": {
-            "200": {"description": description, "content": content},
-            "206": {"description": "Partial content (a single Range)", "content": content},
-            "304": {"description": "Not modified"},
-            "416": {"description": "Range not satisfiable"},
+            "200": {"description": description, "content": content, "headers": headers},
+            "206": {
+                "description": "Partial content (a single Range)",
+                "content": content,
+                "headers": {**headers, "Content-Range": _HEADER},
+            },
+            "304": {"description": "Not modified (If-None-Match)"},
+            "416": {"description": "Range not satisfiable", "headers": {"Content-Range": _HEADER}},
         }
     }

@@ -83,6 +83,21 @@ class JsonSize(validate.Validator):
 json_field_cap = JsonSize()
 
 
+class Computed(ma.fields.Function):
+    """A value worked out from the object by `serialize`, documented in OpenAPI as the field `shape` (a String,
+    a Nested schema, ...): what the value looks like, which a Function field alone cannot say."""
+
+    def __init__(self, serialize: Callable[[Any], Any], shape: ma.fields.Field, **kwargs):
+        kwargs["metadata"] = {**kwargs.get("metadata", {}), "shape": shape}
+        super().__init__(serialize, **kwargs)
+
+
+def sometimes(when: str, description: str | None = None) -> dict:
+    """The metadata of a response field that is not always present (OpenAPI leaves it out of `required`)."""
+    text = f"Present only {when}." + (f" {description.rstrip('.')}." if description else "")
+    return {"x-optional": True, "description": text}
+
+
 def http_url(**kwargs) -> ma.fields.Url:
     return ma.fields.Url(schemes={"http", "https"}, require_tld=False, validate=validate.Length(max=2048), **kwargs)
 

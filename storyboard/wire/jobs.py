@@ -7,9 +7,10 @@ from flask import current_app, has_app_context
 from marshmallow import validate
 
 from storyboard.models import ASSET_TYPES, JOB_STATUSES, allowed_actions, iso_z
-from storyboard.models.job import duration_drift
+from storyboard.models.job import ALLOWED_ACTIONS, duration_drift
 from storyboard.wire import links
 from storyboard.wire.base import (
+    Computed,
     DictDump,
     IsoDateTime,
     Schema,
@@ -21,6 +22,7 @@ from storyboard.wire.base import (
     many,
     mapping,
     number,
+    sometimes,
     text,
     texts,
     unchanged,
@@ -28,6 +30,8 @@ from storyboard.wire.base import (
 from storyboard.wire.scenes import SceneSchema, dump_scene
 
 FORMATS = ("16:9", "9:16", "1:1")
+# Every action name allowedActions may list.
+JOB_ACTIONS = tuple(dict.fromkeys(action for actions in ALLOWED_ACTIONS.values() for action in actions))
 RESOLUTIONS = ("480p", "720p", "1080p")
 _text = validate.Length(min=1, max=2000)
 
@@ -35,7 +39,12 @@ _text = validate.Length(min=1, max=2000)
 class ContextSchema(Schema):
     clientId = id_field(attribute="client_id", required=True)
     campaignId = id_field(attribute="campaign_id", allow_none=True)
-    userId = ma.fields.Raw(load_only=True, allow_none=True, validate=json_field_cap)
+    userId = ma.fields.Raw(
+        load_only=True,
+        allow_none=True,
+        validate=json_field_cap,
+        metadata={"type": "string", "description": "Accepted and ignored: the caller owns the job"},
+    )
 
 
 class AdBasicsSchema(Schema):
@@ -107,14 +116,19 @@ class JobCreateSchema(Schema):
     callbackUrl = http_url(attribute="callback_url", allow_none=True)
 
 
+_REPORTED = "once the job reported progress"
+
+
 class ProgressSchema(Schema):
-    current_stage = ma.fields.String()
+    current_stage = ma.fields.String(metadata={"description": "The job's status, or the stage inside it"})
     scenes_total = ma.fields.Integer()
     scenes_completed = ma.fields.Integer()
-    current_scene = ma.fields.Integer(allow_none=True)
-    estimated_completion_seconds = ma.fields.Float(allow_none=True)
-    message = ma.fields.String(allow_none=True)
-    percent = ma.fields.Integer()
+    current_scene = ma.fields.Integer(allow_none=True, metadata=sometimes("once the job reported progress"))
+    estimated_completion_seconds = ma.fields.Float(
+        allow_none=True, metadata=sometimes("once the job reported progress")
+    )
+    message = ma.fields.String(allow_none=True, metadata=sometimes("once the job reported progress"))
+    percent = ma.fields.Integer(metadata={"description": "0 to 100"})
 
 
 # The brief and the progress are JSON columns: their hand-written dumps read dicts by key, field for field.
@@ -194,10 +208,34 @@ dump_progress = DictDump(
 
 
 def _progress_of(job) -> dict:
-    return job.progress or {"current_stage": job.status, "scenes_total": 0, "scenes_completed": 0, "percent": 0}
+    """The stored progress over the four keys every progress has (a row written without initial_progress, as
+    the original's, lacks some until a status change fills them in)."""
+    base = {"current_stage": job.status, "scenes_total": 0, "scenes_completed": 0, "percent": 0}
+    return {**base, **job.progress} if job.progress else base
 
 
 _VOICE_KEYS = ("engine", "version", "language", "voice")
+AUDIO_STATUSES = ("not_requested", "requested", "completed", "unavailable", "failed")
+_RENDERED = "once a render completed"
+
+
+class VoiceSchema(Schema):
+    engine = ma.fields.String(allow_none=True)
+    version = ma.fields.String(allow_none=True)
+    language = ma.fields.String(allow_none=True, metadata={"description": "The voice's language tag"})
+    voice = ma.fields.String(allow_none=True)
+
+
+class AudioSchema(Schema):
+    """What the video's soundtrack carries (contract 4.8): the render's report once it completed, else whether
+    voice-over was asked for."""
+
+    status = ma.fields.String(validate=validate.OneOf(AUDIO_STATUSES))
+    requested = ma.fields.Boolean(metadata=sometimes("when the brief asked for voice-over (generateAudio)"))
+    voice = ma.fields.Nested(VoiceSchema, allow_none=True, metadata=sometimes(_RENDERED, "null: nothing spoke"))
+    music = ma.fields.Boolean(metadata=sometimes(_RENDERED))
+    reason = ma.fields.String(allow_none=True, metadata=sometimes(_RENDERED, "Why something is missing"))
+    error = ma.fields.String(metadata=sometimes("when status is failed"))
 
 
 def _audio(job) -> dict:
@@ -339,43 +377,68 @@ def dump_job_item(job) -> dict:
     return _job(job, with_scenes=False)
 
 
+ALWAYS_NULL = {"type": "object", "description": "Always null: the storyboard is `scenes`"}
+VIDEO_URL = {"description": "The MP4 (GET /api/v3/jobs/{id}/video) once completed, else null"}
+POSTER_URL = {"description": "The poster frame (GET /api/v3/jobs/{id}/video/thumbnail) once rendered, else null"}
+
+
+class ErrorDetailSchema(Schema):
+    """errorDetail: what a failure was (errors.Failure), every key present, null when unknown."""
+
+    stage = ma.fields.String(allow_none=True, metadata={"description": "ingest, storyboard_llm, storyboard, render"})
+    retryable = ma.fields.Boolean(metadata={"description": "Whether the same request may succeed later"})
+    hint = ma.fields.String(allow_none=True, metadata={"description": "What to do about it"})
+    provider = ma.fields.String(allow_none=True)
+    model = ma.fields.String(allow_none=True)
+    upstream_status = ma.fields.Integer(allow_none=True)
+    upstream_message = ma.fields.String(allow_none=True)
+    attempts = ma.fields.Integer(allow_none=True)
+    asset_id = ma.fields.String(allow_none=True)
+    status = ma.fields.Integer(allow_none=True, metadata={"description": "The HTTP status the failure answers"})
+    problems = ma.fields.List(
+        ma.fields.String(), allow_none=True, metadata=sometimes("when a reply was refused", "What was wrong with it")
+    )
+
+
 class JobSchema(Schema):
     id = ma.fields.String()
     status = ma.fields.String(validate=validate.OneOf(JOB_STATUSES))
     clientId = ma.fields.String(attribute="client_id")
     campaignId = ma.fields.String(attribute="campaign_id", allow_none=True)
-    progress = ma.fields.Method("_progress")
-    storyboard = ma.fields.Constant(None, allow_none=True)
+    progress = Computed(lambda job: dump_progress.schema.dump(_progress_of(job)), ma.fields.Nested(ProgressSchema))
+    storyboard = ma.fields.Constant(None, allow_none=True, metadata=ALWAYS_NULL)
     scenes = ma.fields.List(ma.fields.Nested(SceneSchema))
-    # {"status": not_requested | requested | completed | unavailable | failed, "requested"?, "voice": {engine,
-    # version, language, voice} | null, "music": bool, "reason": str | null, "error"? (failed)}; the three
-    # report keys appear once a render completed.
-    audio = ma.fields.Function(_audio)
-    videoUrl = ma.fields.Function(_video_url, allow_none=True)
-    thumbnailUrl = ma.fields.Function(_thumbnail_url, allow_none=True)
+    audio = Computed(_audio, ma.fields.Nested(AudioSchema))
+    videoUrl = Computed(_video_url, ma.fields.String(allow_none=True, metadata=VIDEO_URL), allow_none=True)
+    thumbnailUrl = Computed(_thumbnail_url, ma.fields.String(allow_none=True, metadata=POSTER_URL), allow_none=True)
     # videoUrl and thumbnailUrl with ?exp=&sig=: usable without credentials until exp (SIGNED_URL_TTL_SECONDS).
     signedVideoUrl = links.link_field(lambda j: _signed(_video_url(j), j))
     signedThumbnailUrl = links.link_field(lambda j: _signed(_thumbnail_url(j), j))
     error = ma.fields.String(allow_none=True)
-    errorDetail = ma.fields.Dict(attribute="error_detail", allow_none=True)
+    errorDetail = ma.fields.Dict(
+        attribute="error_detail",
+        allow_none=True,
+        metadata={"shape": ma.fields.Nested(ErrorDetailSchema, allow_none=True)},
+    )
     estimatedCost = ma.fields.Float(attribute="estimated_cost")
     actualCost = ma.fields.Float(attribute="actual_cost", allow_none=True)
     assetIds = ma.fields.List(ma.fields.String(), attribute="asset_ids", allow_none=True)
     feedback = ma.fields.String(allow_none=True)
     callbackUrl = ma.fields.String(attribute="callback_url", allow_none=True)
-    allowedActions = ma.fields.Function(lambda j: allowed_actions(j.status, drifted=_drift(j) is not None))
+    allowedActions = Computed(
+        lambda j: allowed_actions(j.status, drifted=_drift(j) is not None),
+        ma.fields.List(ma.fields.String(validate=validate.OneOf(JOB_ACTIONS))),
+    )
     # [{code, message, expected, actual}]: "duration_mismatch" when the scenes' total is not the brief's duration.
     warnings = JobWarnings()
     version = ma.fields.Integer()
     approvedAt = IsoDateTime(attribute="approved_at", allow_none=True)
-    request = ma.fields.Function(lambda j: dump_brief.schema.dump(j.request or {}))
+    # The brief as it was loaded (defaults filled in), in JobCreate's shape.
+    request = Computed(lambda j: dump_brief.schema.dump(j.request or {}), ma.fields.Nested(JobCreateSchema))
     createdAt = IsoDateTime(attribute="created_at")
     updatedAt = IsoDateTime(attribute="updated_at")
 
     dump_one = staticmethod(dump_job)
-
-    def _progress(self, job) -> dict:
-        return dump_progress.schema.dump(_progress_of(job))
 
 
 _JOB = JobSchema()

@@ -18,7 +18,7 @@ from storyboard.api.base import Blueprint, set_list_meta
 from storyboard.api.fields import MessageSchema
 from storyboard.api.prefer import created_status, idempotency_key, wait_seconds
 from storyboard.api.principal import principal
-from storyboard.api.streaming import binary_doc, body_span, safe_filename, serve_blob
+from storyboard.api.streaming import ASSET_MEDIA_TYPES, binary_doc, body_span, safe_filename, serve_blob
 from storyboard.services import assets
 
 blp = Blueprint("assets", __name__, url_prefix="/api/v3/assets", description="Media assets")
@@ -89,7 +89,7 @@ def _serve(asset_id: str, thumbnail: bool):
 
 @blp.route("/<asset_id>/data")
 class AssetData(MethodView):
-    @blp.doc(**binary_doc("*/*", "The asset's bytes (Range supported)"))
+    @blp.doc(**binary_doc(ASSET_MEDIA_TYPES, "The asset's bytes, as its own type (Range supported)"))
     def get(self, asset_id):
         """Stream the asset's bytes (GET and HEAD; single Range; ETag)."""
         return _serve(asset_id, thumbnail=False)

@@ -12,7 +12,7 @@ from storyboard.api.fields import IsoDateTime, ListArgsSchema, Trimmed, filter_a
 from storyboard.models import ASSET_STATUSES, ASSET_TYPES, iso_z
 from storyboard.services.assets import BULK_MAX_ITEMS
 from storyboard.wire import links
-from storyboard.wire.base import integer, text, texts
+from storyboard.wire.base import Computed, integer, sometimes, text, texts
 
 TYPE_FIELDS = {
     "image": {"width", "height"},
@@ -35,6 +35,15 @@ def _thumb_url(asset) -> str | None:
 def _signed(path: str | None, asset) -> str | None:
     """A URL of the asset signed for its owner (wire/links.py): an <img> or <video> opens it without credentials."""
     return links.signed(path, asset.user_id) if path else None
+
+
+def _media(types: str, description: str) -> dict:
+    return sometimes(f"for {types} assets", description)
+
+
+# The media fields appear only for the types they describe (TYPE_FIELDS).
+_PIXELS = _media("image and video", "Pixels, 0 when unknown")
+_SECONDS = _media("video and audio", "Seconds, 0 when unknown")
 
 
 def _only_type_fields(data: dict) -> dict:
@@ -81,12 +90,12 @@ class AssetSchema(Schema):
     clientId = ma.fields.String(attribute="client_id", allow_none=True)
     campaignId = ma.fields.String(attribute="campaign_id", allow_none=True)
     name = ma.fields.String()
-    url = ma.fields.Function(_data_url)
+    url = Computed(_data_url, ma.fields.String(metadata={"description": "The bytes: GET /api/v3/assets/{id}/data"}))
     size = ma.fields.Integer(allow_none=True)
     uploadedAt = IsoDateTime(attribute="uploaded_at")
     tags = ma.fields.List(ma.fields.String(), allow_none=True)
     thumbnailBlobId = ma.fields.String(attribute="thumbnail_blob_id", allow_none=True)
-    thumbnailUrl = ma.fields.Function(_thumb_url, allow_none=True)
+    thumbnailUrl = Computed(_thumb_url, ma.fields.String(allow_none=True), allow_none=True)
     # url and thumbnailUrl with ?exp=&sig=: usable without credentials until exp (SIGNED_URL_TTL_SECONDS).
     signedUrl = links.link_field(lambda a: _signed(_data_url(a), a))
     signedThumbnailUrl = links.link_field(lambda a: _signed(_thumb_url(a), a))
@@ -94,11 +103,11 @@ class AssetSchema(Schema):
     type = ma.fields.String(validate=validate.OneOf(ASSET_TYPES))
     format = ma.fields.String(allow_none=True)
     contentType = ma.fields.String(attribute="content_type", allow_none=True)
-    width = ma.fields.Function(lambda a: a.width or 0)
-    height = ma.fields.Function(lambda a: a.height or 0)
-    duration = ma.fields.Function(lambda a: round(a.duration or 0, 3))
-    waveformUrl = ma.fields.Constant(None, allow_none=True)
-    pageCount = ma.fields.Constant(None, allow_none=True)
+    width = Computed(lambda a: a.width or 0, ma.fields.Integer(metadata=_PIXELS))
+    height = Computed(lambda a: a.height or 0, ma.fields.Integer(metadata=_PIXELS))
+    duration = Computed(lambda a: round(a.duration or 0, 3), ma.fields.Float(metadata=_SECONDS))
+    waveformUrl = ma.fields.Constant(None, allow_none=True, metadata={"type": "string", **_media("audio", "null")})
+    pageCount = ma.fields.Constant(None, allow_none=True, metadata={"type": "integer", **_media("document", "null")})
     role = ma.fields.String(allow_none=True)
     status = ma.fields.String(validate=validate.OneOf(ASSET_STATUSES))
     error = ma.fields.String(allow_none=True)

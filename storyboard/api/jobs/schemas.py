@@ -16,8 +16,11 @@ from storyboard.api.fields import (
 )
 from storyboard.api.scenes.schemas import SceneSchema
 from storyboard.models import JOB_STATUSES, STATUS_ALIASES
+from storyboard.services.jobs import ACTION_ALIASES
+from storyboard.wire.base import sometimes
 from storyboard.wire.jobs import (  # noqa: F401  (the API's names for the shared shapes)
     FORMATS,
+    JOB_ACTIONS,
     RESOLUTIONS,
     AdBasicsSchema,
     AdvancedSchema,
@@ -85,29 +88,72 @@ def _payload_integers(payload) -> None:
             stored_integer(payload.get(name))
 
 
+# The names `action` takes: every action of the lifecycle, and the aliases of the original API.
+ACTION_NAMES = (*JOB_ACTIONS, *sorted(set(ACTION_ALIASES) - set(JOB_ACTIONS)))
+_SCENE = "The scene (regenerate_scene, revert_scene): by id, number or 1-based index"
+
+
+class JobActionParamsSchema(Schema):
+    """The parameters of an action, each for the actions that read it."""
+
+    sceneId = ma.fields.String(metadata={"description": _SCENE})
+    sceneNumber = ma.fields.Integer(metadata={"description": _SCENE})
+    sceneIdx = ma.fields.Integer(metadata={"description": _SCENE})
+    feedback = ma.fields.String(
+        metadata={"description": "What to change (reject_storyboard, regenerate_scene, regenerate_all_scenes)"}
+    )
+    constraints = ma.fields.Dict(
+        keys=ma.fields.String(), metadata={"description": 'regenerate_scene: e.g. {"duration": 6}'}
+    )
+    revision = ma.fields.Integer(metadata={"description": "revert_scene: the revision to go back to"})
+    reason = ma.fields.String(metadata={"description": "cancel: why, kept in the job's history"})
+
+
+def _param(name: str, validators: list) -> ma.fields.Raw:
+    """A parameter at the top level, loosely loaded (the service checks it), documented as its typed field."""
+    shape = JobActionParamsSchema._declared_fields[name]
+    metadata = {"shape": shape, "description": shape.metadata.get("description")}
+    return ma.fields.Raw(allow_none=True, validate=validators, metadata=metadata)
+
+
 class JobActionSchema(Schema):
     """An action with its parameters inside `payload` or at the top level (both spellings of the original)."""
 
-    action = ma.fields.String(required=True, validate=validate.Length(min=1, max=60))
-    payload = ma.fields.Dict(allow_none=True, validate=[json_field_cap, _payload_integers])
-    sceneId = ma.fields.Raw(allow_none=True, validate=json_field_cap)
-    sceneNumber = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
-    sceneIdx = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
-    feedback = ma.fields.Raw(allow_none=True, validate=json_field_cap)
-    constraints = ma.fields.Raw(allow_none=True, validate=json_field_cap)
-    revision = ma.fields.Raw(allow_none=True, validate=[json_field_cap, stored_integer])
-    reason = ma.fields.Raw(allow_none=True, validate=json_field_cap)
+    action = ma.fields.String(
+        required=True, validate=validate.Length(min=1, max=60), metadata={"enum": list(ACTION_NAMES)}
+    )
+    payload = ma.fields.Dict(
+        allow_none=True,
+        validate=[json_field_cap, _payload_integers],
+        metadata={
+            "shape": ma.fields.Nested(JobActionParamsSchema, allow_none=True),
+            "description": "The parameters, as an object (they may also be given at the top level)",
+        },
+    )
+    sceneId = _param("sceneId", [json_field_cap])
+    sceneNumber = _param("sceneNumber", [json_field_cap, stored_integer])
+    sceneIdx = _param("sceneIdx", [json_field_cap, stored_integer])
+    feedback = _param("feedback", [json_field_cap])
+    constraints = _param("constraints", [json_field_cap])
+    revision = _param("revision", [json_field_cap, stored_integer])
+    reason = _param("reason", [json_field_cap])
+
+
+class FeedbackReportSchema(Schema):
+    """What became of the feedback given to a rewrite."""
+
+    writer = ma.fields.String()
+    model = ma.fields.String()
+    applied = ma.fields.List(ma.fields.String(), metadata={"description": "What was done"})
+    notApplied = ma.fields.String(allow_none=True, metadata={"description": "What needs an AI model, or null"})
 
 
 class JobActionResultSchema(Schema):
     message = ma.fields.String(required=True)
-    job = ma.fields.Nested(JobSchema)
-    scene = ma.fields.Nested(SceneSchema)
-    scenes = ma.fields.List(ma.fields.Nested(SceneSchema))
-    # Only when feedback was given to a rewrite: the writer's own report of it.
-    feedback = ma.fields.Dict(
-        metadata={
-            "description": "What became of the feedback: writer, model, applied (what was done), "
-            "notApplied (what needs an AI model, or null)"
-        }
+    job = ma.fields.Nested(JobSchema, metadata=sometimes("after approve, retry and cancel"))
+    scene = ma.fields.Nested(SceneSchema, metadata=sometimes("after regenerate_scene and revert_scene"))
+    scenes = ma.fields.List(
+        ma.fields.Nested(SceneSchema),
+        metadata=sometimes("after regenerate_all_scenes, reject_storyboard and rebalance_durations"),
     )
+    feedback = ma.fields.Nested(FeedbackReportSchema, metadata=sometimes("when a rewrite was given feedback"))
