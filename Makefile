@@ -3,53 +3,66 @@
 VENV    := .venv
 PY      := $(VENV)/bin/python
 FLASK   := $(VENV)/bin/flask --app wsgi
-STAMP   := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+# Two stamps: what `make run` needs (requirements.txt) and the test toolchain on top (requirements-dev.txt), so
+# a first `make run` installs only the runtime; each is named after its files' checksum, so an edit reinstalls.
+RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
+DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
+PIP     := $(PY) -m pip install -q --disable-pip-version-check
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test test-fast serve worker migrate lint bench bench-setup services venv clean
+.PHONY: run test test-fast serve worker migrate lint bench bench-setup services venv dev-venv clean
 
-$(STAMP): requirements.txt requirements-dev.txt
-	test -x $(PY) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --disable-pip-version-check --upgrade pip
-	$(PY) -m pip install -q --disable-pip-version-check -r requirements-dev.txt
-	rm -f $(VENV)/.installed-*
-	touch $@
+$(RUN_STAMP): requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	@echo "installing the runtime requirements into $(VENV)"
+	@$(PIP) -r requirements.txt
+	@rm -f $(VENV)/.installed-run-* $(VENV)/.installed-[0-9]*
+	@touch $@
 
-venv: $(STAMP)
+$(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
+	@echo "installing the test toolchain into $(VENV)"
+	@$(PIP) -r requirements-dev.txt
+	@rm -f $(VENV)/.installed-dev-*
+	@touch $@
 
+venv: $(RUN_STAMP)
+
+dev-venv: $(DEV_STAMP)
+
+# Creates a missing Postgres database first (or says in one line which command does), then migrates.
 migrate: venv
 	@mkdir -p var
-	$(FLASK) db upgrade
+	@$(FLASK) setup-database
 
 run: migrate
 	@$(FLASK) bootstrap-local
 	@echo "Serving on http://$(HOST):$(PORT)  (OpenAPI: /api/v3/openapi.json, Swagger UI: /api/v3/docs)"
-	$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
+	@$(FLASK) run --host $(HOST) --port $(PORT) --with-threads
 
 serve: migrate
 	$(VENV)/bin/gunicorn -c gunicorn.conf.py wsgi:app
 
 worker: migrate
-	$(FLASK) worker
+	$(FLASK) worker --share-metrics
 
-test: venv services
+test: dev-venv services
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 # The quick loop: SQLite only, nothing marked slow (media encoding, real workers), no Postgres or Redis.
-test-fast: venv
+test-fast: dev-venv
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	TEST_BACKENDS=sqlite $(PY) -m pytest -m "not slow and not postgres and not redis" $(PYTEST_ARGS)
 
-lint: venv
+lint: dev-venv
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	$(VENV)/bin/lint-imports --no-cache
 
 # The one benchmark: one table of figures against anchors measured in the same run (bench/README.md).
 # BENCH_ARGS passes options through, e.g. make bench BENCH_ARGS="--only reads,team --rounds 5 --baseline none".
-bench: venv
+bench: dev-venv
 	$(PY) bench/run.py $(BENCH_ARGS)
 
 # What the bench's anchors need from Debian (run as root): nginx serves the blob files, wrk drives the reads.

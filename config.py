@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from pathlib import Path
@@ -33,6 +34,12 @@ def _local_secret() -> str:
     return path.read_text().strip()
 
 
+def instance_dir(bind: str) -> Path:
+    """This instance's own folder under var/run, named after its address (`127.0.0.1-5000`): two servers on one
+    host never share a control socket or metrics files."""
+    return VAR_DIR / "run" / re.sub(r"[^A-Za-z0-9.]+", "-", bind).strip("-")
+
+
 def database_url(url: str | None) -> str:
     """Default to a local SQLite file; plain postgresql:// URLs use the psycopg 3 driver."""
     if not url:
@@ -52,6 +59,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         env = os.environ
     e = env.get
     environment = e("ENVIRONMENT", "development")
+    bind = e("GUNICORN_BIND") or f"{e('HOST') or '127.0.0.1'}:{e('PORT') or '5000'}"
+    instance = e("INSTANCE_DIR") or str(instance_dir(bind))
     ai_key = e("AI_API_KEY") or e("OPENAI_API_KEY") or ""
     return {
         "ENVIRONMENT": environment,
@@ -81,6 +90,23 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Reverse proxies in front of gunicorn that append X-Forwarded-For (0: the client address is the peer's)
         "TRUSTED_PROXIES": int(e("TRUSTED_PROXIES") or "0"),
         "LOG_LEVEL": e("LOG_LEVEL", "INFO"),
+        # `text` (fields in brackets) or `json` (one object a line); see storyboard/logs.py
+        "LOG_FORMAT": (e("LOG_FORMAT") or "text").strip().lower(),
+        # Requests per API key (or user, or address when anonymous), and the expensive creates on top
+        "RATE_LIMIT_ENABLED": _bool(e("RATE_LIMIT_ENABLED"), default=True),
+        "RATE_LIMIT_DEFAULT": e("RATE_LIMIT_DEFAULT") or "1200/minute",
+        "RATE_LIMIT_CREATE": e("RATE_LIMIT_CREATE") or "120/minute",
+        # Bearer token /metrics asks for (unset: open)
+        "METRICS_TOKEN": e("METRICS_TOKEN") or "",
+        # Where `flask bootstrap-local` (make run) keeps the local user's API key, mode 0600
+        "LOCAL_API_KEY_FILE": e("LOCAL_API_KEY_FILE") or str(VAR_DIR / "local_api_key"),
+        # gunicorn (gunicorn.conf.py): address, processes, threads; the instance's folder (control socket, metrics)
+        "GUNICORN_BIND": bind,
+        "GUNICORN_WORKERS": int(e("GUNICORN_WORKERS", "2")),
+        "GUNICORN_THREADS": int(e("GUNICORN_THREADS", "8")),
+        "GUNICORN_TIMEOUT": int(e("GUNICORN_TIMEOUT", "120")),
+        "INSTANCE_DIR": instance,
+        "PROMETHEUS_MULTIPROC_DIR": e("PROMETHEUS_MULTIPROC_DIR") or str(Path(instance) / "metrics"),
         # Request input: a body that is not a multipart upload, and each free-form JSON field in it
         "MAX_JSON_BODY_KB": int(e("MAX_JSON_BODY_KB", "2048")),
         "MAX_JSON_FIELD_KB": int(e("MAX_JSON_FIELD_KB", "64")),
@@ -130,6 +156,8 @@ def finalize(config: dict) -> dict:
         config["SECRET_KEY"] = _local_secret()
     if len(config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens)")
+    if config.get("LOG_FORMAT", "text") not in {"text", "json"}:
+        raise RuntimeError(f"LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
         raise RuntimeError("ASSET_FETCH_ALLOW_PRIVATE must not be enabled in production")
     # A connection per request thread (gunicorn's 8 by default, plus the in-process work threads), so a busy

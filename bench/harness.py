@@ -263,6 +263,10 @@ class Service:
             "GUNICORN_WORKERS": str(workers),
             "GUNICORN_THREADS": str(threads),
             "GUNICORN_TIMEOUT": "600",
+            # The figures measure the server, not its rate limits; files stay in the bench's folder.
+            "RATE_LIMIT_ENABLED": "false",
+            "INSTANCE_DIR": str(self.workdir / "instance"),
+            "LOCAL_API_KEY_FILE": str(self.workdir / "local_api_key"),
             **(env or {}),
         }
         self.proc: subprocess.Popen | None = None

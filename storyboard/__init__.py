@@ -22,8 +22,8 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     import config as settings
-    from storyboard import cli
-    from storyboard.api import limits, principal, register
+    from storyboard import cli, logs
+    from storyboard.api import limits, metrics, principal, register
     from storyboard.api.base import Api
     from storyboard.integrations import media
     from storyboard.models import db
@@ -35,7 +35,8 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
     values.update(config or {})
     app.config.update(settings.finalize(values))
     app.config.update(_api_settings())
-    _setup_logging(app)
+    logs.init_app(app)  # first: its clock and metrics' start before any other hook can answer
+    metrics.init_app(app)
     media.set_decode_budget(app.config["MEDIA_DECODE_MEMORY_MB"])
     _setup_database(app, db)
     webhooks.install(db.session)
@@ -44,7 +45,7 @@ def create_app(config: Mapping | None = None, env: Mapping | None = None):
         app,
         origins=list(app.config["CORS_ORIGINS"]),
         supports_credentials=True,
-        expose_headers=["Content-Range", "Content-Length", "ETag", "X-Request-ID"],
+        expose_headers=["Content-Range", "Content-Length", "ETag", "X-Request-ID", *limits.EXPOSED_HEADERS],
     )
 
     @app.before_request
@@ -160,11 +161,6 @@ def _api_settings() -> dict:
             "security": [{"ApiKey": []}, {"Bearer": []}],
         },
     }
-
-
-def _setup_logging(app) -> None:
-    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
-    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
 def _setup_database(app, db) -> None:

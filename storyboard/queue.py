@@ -26,6 +26,8 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_request_context
 
+from storyboard import logs
+
 log = logging.getLogger(__name__)
 
 
@@ -40,6 +42,7 @@ class Work:
     timeout: int
     retry: bool = True
     budget: Callable[[Mapping], float] | None = None
+    subject: str = "job_id"  # what the id is, in log lines
 
     def job_id(self, object_id: str, attempt: int = 1) -> str:
         return self.id_format.format(id=object_id, attempt=attempt)
@@ -77,13 +80,20 @@ def _setting(config: Mapping, key: str, default):
 
 
 WORK: dict[str, Work] = {
-    "ingest": Work("storyboard.tasks.ingest.download_asset", "ingest", "ingest-{id}", 300),
+    "ingest": Work("storyboard.tasks.ingest.download_asset", "ingest", "ingest-{id}", 300, subject="asset_id"),
     "storyboard": Work(
         "storyboard.tasks.storyboards.generate_storyboard", "llm", "storyboard-{id}", 600, budget=storyboard_budget
     ),
     "render": Work("storyboard.tasks.render.render_job", "render", "render-{id}", 1800),
     # Deliveries schedule their own next attempt (with backoff), so each attempt has its own id.
-    "webhook": Work("storyboard.tasks.webhooks.deliver", "webhooks", "webhook-{id}-{attempt}", 60, retry=False),
+    "webhook": Work(
+        "storyboard.tasks.webhooks.deliver",
+        "webhooks",
+        "webhook-{id}-{attempt}",
+        60,
+        retry=False,
+        subject="delivery_id",
+    ),
 }
 QUEUES = tuple(dict.fromkeys(work.queue for work in WORK.values()))
 # RQ's retry intervals for abandoned or failed runs.
@@ -96,6 +106,16 @@ _FAILED_IN_REQUEST = "storyboard_redis_failed"
 _executor: ThreadPoolExecutor | None = None
 _timers: dict[threading.Timer, float] = {}
 _executor_lock = threading.Lock()
+# In-process work handed to the pool and not yet finished: waiting for a thread, and running.
+_local_counts = {"queued": 0, "started": 0}
+
+
+def log_fields(task: str, args: tuple, rq_job_id: str | None = None) -> dict:
+    """What the log lines of a run of `task` on `args` carry: its kind, the id it works on, RQ's job id."""
+    kind = next((name for name, work in WORK.items() if work.task == task), None)
+    if kind is None or not args:
+        return {"rq_job_id": rq_job_id}
+    return {"work": kind, WORK[kind].subject: str(args[0]), "rq_job_id": rq_job_id}
 
 
 def resolve(path: str):
@@ -215,6 +235,32 @@ def job_state(job_id: str) -> str | None:
     return _decoded(redis_connection(app).hget(Job.key_for(job_id), "status"))
 
 
+def depths() -> dict[str, dict[str, int]]:
+    """Jobs per queue (prefixed name): waiting (`queued`), running (`started`), due later (`scheduled`) and
+    `failed` (kept for a week); without Redis one queue, `local`, of the in-process runner.
+
+    One round trip to Redis; raises redis' errors when it does not answer."""
+    app = current_app._get_current_object()
+    if not app.config.get("REDIS_URL"):
+        with _executor_lock:
+            return {"local": {**_local_counts, "scheduled": len(_timers)}}
+    from rq import Queue
+    from rq.registry import FailedJobRegistry, ScheduledJobRegistry, StartedJobRegistry
+
+    conn, now = redis_connection(app), time.time()
+    names = [queue_name(app, name) for name in QUEUES]
+    with conn.pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.llen(Queue(name, connection=conn).key)
+            # Scores are expiry times in the started and failed registries, due times in the scheduled one.
+            pipe.zcount(StartedJobRegistry(name, connection=conn).key, now, "+inf")
+            pipe.zcard(ScheduledJobRegistry(name, connection=conn).key)
+            pipe.zcount(FailedJobRegistry(name, connection=conn).key, now, "+inf")
+        counts = pipe.execute()
+    states = ("queued", "started", "scheduled", "failed")
+    return {name: dict(zip(states, counts[4 * i : 4 * i + 4], strict=True)) for i, name in enumerate(names)}
+
+
 def _decoded(value: bytes | None) -> str | None:
     return value.decode() if value is not None else None
 
@@ -249,7 +295,19 @@ def exclusive(name: str, *, hold: float, wait: float) -> Iterator[bool]:
 
 def queue_name(app, queue: str) -> str:
     """Queues are namespaced by RQ_QUEUE_PREFIX so several deployments (or test runs) can share one Redis."""
-    return app.config.get("RQ_QUEUE_PREFIX", "") + queue
+    return prefixed(app.config.get("RQ_QUEUE_PREFIX", ""), queue)
+
+
+# What joins RQ_QUEUE_PREFIX to a name: `acme` gives `acme-render`; a prefix that ends in one already
+# (`acme-`, `acme:`) is used as it is.
+PREFIX_SEPARATORS = "-_:."
+
+
+def prefixed(prefix: str, name: str) -> str:
+    """`name` under the deployment's prefix: `prefix-name`, or `name` alone without a prefix."""
+    if not prefix or prefix.endswith(tuple(PREFIX_SEPARATORS)):
+        return prefix + name
+    return f"{prefix}-{name}"
 
 
 def redis_connection(app):
@@ -310,6 +368,8 @@ def _local_executor(threads: int) -> ThreadPoolExecutor:
 def _submit_local(app, path, args, delay: float = 0) -> None:
     """Run now on the pool, or later from a timer: a delayed retry never holds one of the pool's threads."""
     if delay <= 0:
+        with _executor_lock:
+            _local_counts["queued"] += 1
         _local_executor(app.config.get("LOCAL_WORK_THREADS", 4)).submit(_run_local, app, path, args)
         return
 
@@ -326,12 +386,22 @@ def _submit_local(app, path, args, delay: float = 0) -> None:
 
 
 def _run_local(app, path, args):
-    with app.app_context():
+    _count_local("queued", "started")
+    with app.app_context(), logs.work_context(**log_fields(path, args)):
         try:
             resolve(path)(*args)
         except Exception:
             # Task functions record failures on their rows; this only keeps the thread alive.
             log.exception("Background task %s%r failed", path, args)
+        finally:
+            _count_local("started", None)
+
+
+def _count_local(left: str, entered: str | None) -> None:
+    with _executor_lock:
+        _local_counts[left] -= 1
+        if entered:
+            _local_counts[entered] += 1
 
 
 def drain_local(max_delay: float = 30.0) -> None:

@@ -19,8 +19,9 @@ from redis.exceptions import RedisError
 from rq.exceptions import StopRequested
 from rq.worker import SimpleWorker, WorkerStatus
 
+from storyboard import logs
 from storyboard.models import db
-from storyboard.queue import new_redis, queue_name
+from storyboard.queue import log_fields, new_redis, queue_name
 from storyboard.services import maintenance
 
 log = logging.getLogger(__name__)
@@ -55,7 +56,9 @@ class AppWorker(SimpleWorker):
         beat = threading.Thread(target=self._keep_alive, args=(job, stop), name="rq-heartbeat", daemon=True)
         beat.start()
         try:
-            self.perform_job(job, queue)
+            # Every line the job logs (RQ's own included) names the job and RQ's id for it.
+            with logs.work_context(**_job_fields(job)):
+                self.perform_job(job, queue)
         finally:
             stop.set()
             beat.join()
@@ -170,11 +173,23 @@ def _work(app, names: list[str], burst: bool) -> tuple[AppWorker | None, Excepti
     except RedisError as exc:
         return None, exc
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        worker.work(burst=burst, with_scheduler=True, logging_level=_level(app))
     except RedisError as exc:  # while starting: Redis was down already
         worker.teardown()
         return worker, exc
     return worker, worker.redis_error
+
+
+def _job_fields(job) -> dict:
+    try:
+        return log_fields(job.func_name, tuple(job.args or ()), job.id)
+    except Exception:  # unreadable job data: RQ's perform_job fails the job and says why
+        return {"rq_job_id": job.id}
+
+
+def _level(app) -> str:
+    # RQ sets its loggers' level itself (INFO unless told): LOG_LEVEL decides for them too.
+    return str(app.config.get("LOG_LEVEL") or "INFO").upper()
 
 
 def _await_redis(app, error: Exception | None, pause: float) -> float:

@@ -98,6 +98,11 @@ def settings_for(backend: Backend, blob_dir: str, **overrides) -> dict:
         "RQ_QUEUE_PREFIX": "",
         "REQUEST_WAIT_SECONDS": 20.0,
         "LOG_LEVEL": "WARNING",
+        # Limits stay on (every request passes them) but out of reach: tests/api/test_rate_limits.py lowers them.
+        "RATE_LIMIT_DEFAULT": "100000/minute",
+        "RATE_LIMIT_CREATE": "100000/minute",
+        # Never the developer's own var/local_api_key
+        "LOCAL_API_KEY_FILE": f"{blob_dir}-local_api_key",
     }
     settings.update(overrides)
     return settings

@@ -16,7 +16,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 
-from storyboard import errors
+from storyboard import errors, metrics
 from storyboard.integrations.hashing import BackgroundSha256
 from storyboard.integrations.http_session import REFUSED, hardened_session, ip_allowed
 
@@ -245,6 +245,7 @@ class Fetcher:
         with BackgroundSha256() as digest, _Watchdog(response, deadline) as watchdog:
             while chunk := self._read(response, watchdog, deadline):
                 size += len(chunk)
+                metrics.count_download(len(chunk))
                 if size > self.policy.max_bytes:
                     raise self._too_large()
                 digest.update(chunk)

@@ -72,6 +72,24 @@ def get_user_by_name(username: str) -> User:
     return user
 
 
+def find_user(name_or_email: str) -> User:
+    """The user with this username, else the one user with this email; NotFound, or Conflict when several
+    users share the email (name one by its username then)."""
+    user = db.session.scalar(select(User).where(User.username == name_or_email))
+    if user is not None:
+        return user
+    matches = list(db.session.scalars(select(User).where(User.email == name_or_email).limit(2)))
+    if len(matches) > 1:
+        raise errors.Conflict(f"Several users have the email '{name_or_email}': name one by its username")
+    if not matches:
+        raise errors.NotFound(f"User '{name_or_email}' not found")
+    return matches[0]
+
+
+def list_users() -> list[User]:
+    return list(db.session.scalars(select(User).order_by(User.created_at, User.username)))
+
+
 def create_api_key(owner: User, name: str, expires_days: int | None = None) -> tuple[ApiKey, str]:
     """Create a key; the plain key is returned once and only its digest is stored."""
     plain = KEY_PREFIX + secrets.token_urlsafe(32)
@@ -93,6 +111,39 @@ def revoke_api_key(owner: User, key_id: str) -> None:
         raise errors.NotFound("API key not found")
     key.is_active = False
     db.session.commit()
+
+
+def revoke_key(key_id: str) -> tuple[ApiKey, User]:
+    """Revoke any user's key by its id (the operator's command): it stops authenticating with the next
+    request. NotFound when there is no such key."""
+    row = db.session.execute(select(ApiKey, User).join(User, User.id == ApiKey.user_id).where(ApiKey.id == key_id))
+    found = row.first()
+    if found is None:
+        raise errors.NotFound(f"API key '{key_id}' not found")
+    key, owner = found
+    key.is_active = False
+    db.session.commit()
+    return key, owner
+
+
+def local_key(username: str, stored: str | None, name: str) -> tuple[User, str, int]:
+    """The local user's key for `make run`: `stored` while it still authenticates as that user, else a new key
+    named `name` (the user made if need be), and the user's other keys of that name revoked, since nobody
+    can read them any more. Returns (user, plain key, how many keys were revoked)."""
+    if stored and (user := user_for_api_key(stored)) is not None and user.username == username:
+        return user, stored, 0
+    try:
+        user = get_user_by_name(username)
+    except errors.NotFound:
+        user = create_user(username)
+    _check_active(user)
+    key, plain = create_api_key(user, name)
+    stale = update(ApiKey).where(
+        ApiKey.user_id == user.id, ApiKey.name == name, ApiKey.id != key.id, ApiKey.is_active.is_(True)
+    )
+    revoked = db.session.execute(stale.values(is_active=False)).rowcount
+    db.session.commit()
+    return user, plain, revoked
 
 
 def user_for_api_key(plain: str) -> User | None:

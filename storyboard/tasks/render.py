@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from storyboard import errors
+from storyboard import errors, metrics
 from storyboard.services import rendering
 from storyboard.tasks import guarded
 
@@ -18,4 +18,5 @@ CRASHED = errors.StoryboardError(
 
 def render_job(job_id: str) -> None:
     """Render job `job_id`; a crash on the last attempt marks it failed, earlier ones let RQ retry."""
-    guarded(lambda: rendering.render_job(job_id), lambda _exc: rendering.fail(job_id, CRASHED))
+    with metrics.render_timer():
+        guarded(lambda: rendering.render_job(job_id), lambda _exc: rendering.fail(job_id, CRASHED))

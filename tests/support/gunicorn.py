@@ -22,9 +22,14 @@ def free_port() -> int:
 class Gunicorn:
     """`gunicorn -c gunicorn.conf.py wsgi:app` with `workers` processes of `threads` threads."""
 
-    def __init__(self, app, *, workers: int = 1, threads: int = 4, **env):
+    def __init__(self, app, *, workers: int = 1, threads: int = 4, own_instance: bool = True, **env):
         self.port = free_port()
         settings = {"GUNICORN_BIND": f"127.0.0.1:{self.port}", "GUNICORN_WORKERS": workers, "GUNICORN_THREADS": threads}
+        # The instance's control socket and metrics files in a folder of the test's, not the checkout's var/run
+        # (unless the test is about that default).
+        self.instance = tempfile.TemporaryDirectory(prefix="gunicorn-")
+        if own_instance:
+            settings["INSTANCE_DIR"] = self.instance.name
         command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--access-logfile", "/dev/null"]
         # The log goes to a file: an unread pipe would fill up and stall the server.
         self.log = tempfile.TemporaryFile()
@@ -55,10 +60,16 @@ class Gunicorn:
     def worker_pids(self) -> list[int]:
         return [int(p) for p in Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()]
 
+    def log_text(self) -> str:
+        """What gunicorn wrote to stderr so far (its own lines and the app's)."""
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=30)
         self.log.close()
+        self.instance.cleanup()
 
 
 def memory_kb(pid: int, field: str) -> int:

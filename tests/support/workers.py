@@ -10,7 +10,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 # Variables of the developer's shell that must not leak into a worker under test.
-SCRUBBED = ("AI_API_KEY", "OPENAI_API_KEY", "AI_PROVIDER", "AI_BASE_URL", "AI_MODEL", "DATABASE_URL", "REDIS_URL")
+SCRUBBED = (
+    *("AI_API_KEY", "OPENAI_API_KEY", "AI_PROVIDER", "AI_BASE_URL", "AI_MODEL", "DATABASE_URL", "REDIS_URL"),
+    *("PROMETHEUS_MULTIPROC_DIR", "INSTANCE_DIR", "METRICS_TOKEN", "LOG_FORMAT", "RATE_LIMIT_ENABLED"),
+)
 
 
 def worker_env(app, **extra) -> dict[str, str]:
@@ -32,6 +35,9 @@ def worker_env(app, **extra) -> dict[str, str]:
             "ASSET_DOWNLOAD_TIMEOUT_SECONDS": str(cfg["ASSET_DOWNLOAD_TIMEOUT_SECONDS"]),
             "AI_BASE_URL": cfg.get("AI_BASE_URL") or "",
             "AI_API_KEY": cfg.get("AI_API_KEY") or "",
+            "RATE_LIMIT_DEFAULT": cfg["RATE_LIMIT_DEFAULT"],
+            "RATE_LIMIT_CREATE": cfg["RATE_LIMIT_CREATE"],
+            "LOCAL_API_KEY_FILE": cfg["LOCAL_API_KEY_FILE"],
         }
     )
     env.update({k: str(v) for k, v in extra.items()})

@@ -21,7 +21,7 @@ from typing import Any
 
 import openai
 
-from storyboard import errors
+from storyboard import errors, metrics
 
 from . import prompts, replies
 from .base import Brief, SceneDraft, llm_failure
@@ -102,7 +102,7 @@ class OpenAICompatProvider:
     def _complete(self, messages: list[dict], schema_name: str, schema: dict, *, max_tokens: int) -> str:
         mode = self._starting_mode()
         # Closed on the way out whatever happens (an exception mid-call included): its sockets go with it.
-        with self._new_client() as client:
+        with metrics.llm_call(self.name, self.model), self._new_client() as client:
             while True:
                 options = self._options(mode, schema_name, schema, max_tokens)
                 try:
