@@ -8,10 +8,13 @@ FLASK   := $(VENV)/bin/flask --app wsgi
 RUN_STAMP := $(VENV)/.installed-run-$(shell cat requirements.txt | cksum | cut -d' ' -f1)
 DEV_STAMP := $(VENV)/.installed-dev-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 PIP     := $(PY) -m pip install -q --disable-pip-version-check
+# The TypeScript client check's node packages (tests/test_openapi_clients.py), installed as the lockfile pins them.
+NODE_TOOLS := tools/typed-client
+NODE_STAMP := $(NODE_TOOLS)/node_modules/.installed-$(shell cat $(NODE_TOOLS)/package-lock.json | cksum | cut -d' ' -f1)
 HOST    ?= 127.0.0.1
 PORT    ?= 5000
 
-.PHONY: run test test-fast serve worker migrate lint bench bench-setup services venv dev-venv clean
+.PHONY: run test test-fast serve worker migrate lint bench bench-setup services venv dev-venv node-tools clean
 
 $(RUN_STAMP): requirements.txt
 	@test -x $(PY) || python3 -m venv $(VENV)
@@ -26,9 +29,21 @@ $(DEV_STAMP): $(RUN_STAMP) requirements-dev.txt
 	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
+# openapi-typescript and tsc from the npm registry (npm ci: exactly the lockfile); without npm the TypeScript
+# check skips and says why.
+$(NODE_STAMP): $(NODE_TOOLS)/package.json $(NODE_TOOLS)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "installing $(NODE_TOOLS)'s node packages"; \
+		cd $(NODE_TOOLS) && npm ci --no-audit --no-fund --loglevel=error && touch $(abspath $@); \
+	else \
+		echo "npm not found: the TypeScript client check will be skipped"; \
+	fi
+
 venv: $(RUN_STAMP)
 
 dev-venv: $(DEV_STAMP)
+
+node-tools: $(NODE_STAMP)
 
 # Creates a missing Postgres database first (or says in one line which command does), then migrates.
 migrate: venv
@@ -46,7 +61,7 @@ serve: migrate
 worker: migrate
 	$(FLASK) worker --share-metrics
 
-test: dev-venv services
+test: dev-venv node-tools services
 	$(VENV)/bin/ruff check storyboard tests bench config.py wsgi.py
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -149,17 +149,8 @@ def _api_settings() -> dict:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v3",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # Swagger UI from the installed package's files (api/docs.py); security, ids and errors: api/openapi.
         "OPENAPI_SWAGGER_UI_PATH": "/docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
-        "API_SPEC_OPTIONS": {
-            "components": {
-                "securitySchemes": {
-                    "ApiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
-                    "Bearer": {"type": "http", "scheme": "bearer"},
-                }
-            },
-            "security": [{"ApiKey": []}, {"Bearer": []}],
-        },
     }
 
 

@@ -7,12 +7,12 @@ no CDN, and no validator badge (`validatorUrl: null`, which would send the docum
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from flask import render_template_string, send_from_directory, url_for
-from werkzeug.exceptions import NotFound
 
 # Swagger UI's options (the page's JSON); https://swagger.io/docs/open-source-tools/swagger-ui/usage/configuration/
 CONFIG = {
@@ -64,12 +64,12 @@ def version() -> str:
 
 
 def register(blueprint, path: str, title: str, spec_endpoint: str) -> None:
-    """The page at `path` of the docs blueprint and its files at `path`/assets/<name>."""
-    asset_endpoint = f"{blueprint.name}.swagger_ui_asset"
+    """The page at `path` of the docs blueprint, and each of its files at `path`/assets/<file> (a rule per file,
+    so no URL names anything else)."""
 
     def asset_url(name: str) -> str:
         # The version in the URL lets a browser keep the files until the package changes.
-        return url_for(asset_endpoint, name=name, v=version())
+        return f"{url_for(f'{blueprint.name}.openapi_swagger_ui')}/assets/{name}?v={version()}"
 
     def page():
         """Swagger UI for this API."""
@@ -77,11 +77,15 @@ def register(blueprint, path: str, title: str, spec_endpoint: str) -> None:
         return render_template_string(PAGE, title=title, asset=asset_url, config=config)
 
     blueprint.add_url_rule(path, endpoint="openapi_swagger_ui", view_func=page)
-    blueprint.add_url_rule(f"{path}/assets/<name>", endpoint="swagger_ui_asset", view_func=serve_asset)
+    for name in sorted(SERVED):
+        endpoint = "swagger_ui_" + re.sub(r"\W", "_", name)
+        blueprint.add_url_rule(f"{path}/assets/{name}", endpoint=endpoint, view_func=_file_view(name, endpoint))
 
 
-def serve_asset(name: str):
-    """One of swagger-ui-dist's files (a week in caches: its URL carries the version)."""
-    if name not in SERVED:
-        raise NotFound()
-    return send_from_directory(dist(), name, max_age=7 * 24 * 3600)
+def _file_view(name: str, view_name: str):
+    def serve():
+        """One of swagger-ui-dist's files (a week in caches: its URL carries the version)."""
+        return send_from_directory(dist(), name, max_age=7 * 24 * 3600)
+
+    serve.__name__ = serve.__qualname__ = view_name  # flask-limiter names a view by these
+    return serve

@@ -6,7 +6,10 @@ a generated client's method. A route missing from it has no id, and tests/api/te
 
 from __future__ import annotations
 
+from storyboard.api.limits import EXPOSED_HEADERS
 from storyboard.api.principal import needs_auth
+
+_TEXT = {"type": "string"}
 
 OPERATION_IDS = {
     "POST /api/auth/login": "login",
@@ -124,7 +127,14 @@ RESPONSES = {
     504: ("GatewayTimeout", "An outside service did not answer in time"),
     507: ("InsufficientStorage", "The blob store is full"),
 }
-RETRY_AFTER = {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}}
+RATE_HEADERS = {
+    "Retry-After": {"description": "Seconds to wait before trying again", "schema": {"type": "integer"}},
+    **{
+        name: {"description": "Where the tightest budget stands (see the README's rate limits)", "schema": _TEXT}
+        for name in EXPOSED_HEADERS
+        if name.startswith("RateLimit-")
+    },
+}
 
 
 def operation_key(method: str, path: str) -> str:
@@ -175,9 +185,9 @@ def error_responses() -> dict:
     for code, (name, description) in RESPONSES.items():
         response = {"description": description, "content": {"application/json": {"schema": _ERROR}}}
         if code == 429:
-            response["headers"] = {"Retry-After": RETRY_AFTER}
+            response["headers"] = RATE_HEADERS
         if code == 401:
-            response["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"}}}
+            response["headers"] = {"WWW-Authenticate": {"schema": _TEXT}}
         out[name] = response
     return out
 
