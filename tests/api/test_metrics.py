@@ -3,6 +3,7 @@ download bytes; METRICS_TOKEN protects it; under gunicorn every worker process i
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 
@@ -166,5 +167,35 @@ def test_under_gunicorn_every_worker_process_is_counted_and_a_dead_ones_counts_s
         files = sorted(os.listdir(os.path.join(server.instance.name, "metrics")))
         assert any(name.startswith("counter_") for name in files), files
         assert os.path.exists(os.path.join(server.instance.name, "gunicorn.ctl"))
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+@pytest.mark.redis
+def test_a_worker_sharing_the_instances_folder_adds_its_downloads(rq_app, start_worker, api, media_server, media_files):
+    import http.client
+
+    from tests.support.gunicorn import Gunicorn
+
+    server = Gunicorn(rq_app)
+    try:
+        # The instance folder, not the metrics folder: --share-metrics finds it from the settings.
+        start_worker(args=("--share-metrics",), INSTANCE_DIR=server.instance.name)
+        png = media_files.read("png")
+        url = media_server.add("/shared.png", png, content_type="image/png")
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=90)
+        body = json.dumps({"name": "shared", "type": "image", "url": url})
+        headers = {"X-API-Key": api.key, "Content-Type": "application/json", "Prefer": "wait=60"}
+        conn.request("POST", "/api/v3/assets/from-url", body=body, headers=headers)
+        created = conn.getresponse()
+        assert created.status == 201, created.read()
+        created.read()
+        conn.request("GET", "/metrics")
+        page = samples(conn.getresponse().read().decode())
+        conn.close()
+        # The download ran in the worker process, and gunicorn's page counts it.
+        assert page[("storyboard_download_bytes_total", ())] == len(png)
+        assert any(name.startswith("counter_") for name in os.listdir(os.path.join(server.instance.name, "metrics")))
     finally:
         server.stop()

@@ -84,13 +84,15 @@ def app_on_redis(app, url: str, prefix: str):
 
 
 def worker_starter(app, folder, **defaults):
-    """Yield start(**env) -> a real RQ worker process for `app` (env over `defaults`); all killed afterwards."""
+    """Yield start(args=(), **env) -> a real RQ worker process for `app` (`flask worker *args`, env over
+    `defaults`); all killed afterwards."""
     from tests.support.workers import WorkerProcess
 
     started: list[WorkerProcess] = []
 
-    def start(**env) -> WorkerProcess:
-        started.append(WorkerProcess(app, folder / f"worker-{len(started)}.log", **{**defaults, **env}))
+    def start(args: tuple[str, ...] = (), **env) -> WorkerProcess:
+        log = folder / f"worker-{len(started)}.log"
+        started.append(WorkerProcess(app, log, args=args, **{**defaults, **env}))
         return started[-1]
 
     yield start

@@ -45,14 +45,14 @@ def worker_env(app, **extra) -> dict[str, str]:
 
 
 class WorkerProcess:
-    """`flask --app wsgi worker` in its own session, so it and its work horse can be killed together."""
+    """`flask --app wsgi worker [args]` in its own session, so it and its work horse can be killed together."""
 
-    def __init__(self, app, log_path: Path, **env):
+    def __init__(self, app, log_path: Path, *, args: tuple[str, ...] = (), **env):
         self.log_path = log_path
         # The worker's log goes to a file: an unread pipe would fill up and stall the worker.
         with open(log_path, "ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "flask", "--app", "wsgi", "worker"],
+                [sys.executable, "-m", "flask", "--app", "wsgi", "worker", *args],
                 cwd=ROOT,
                 env=worker_env(app, **env),
                 start_new_session=True,
