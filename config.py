@@ -113,6 +113,8 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Blobs
         "BLOB_STORAGE_TYPE": e("BLOB_STORAGE_TYPE", "filesystem"),
         "BLOB_STORAGE_DIR": e("BLOB_STORAGE_DIR") or str(VAR_DIR / "blobs"),
+        # How long a signed media link of the asset and job JSON (?exp=&sig=) opens without credentials, at least
+        "SIGNED_URL_TTL_SECONDS": int(e("SIGNED_URL_TTL_SECONDS", "3600")),
         # Downloads
         "MAX_ASSET_DOWNLOAD_SIZE_MB": int(e("MAX_ASSET_DOWNLOAD_SIZE_MB", "100")),
         "ASSET_DOWNLOAD_TIMEOUT_SECONDS": float(e("ASSET_DOWNLOAD_TIMEOUT_SECONDS", "60")),
@@ -156,6 +158,8 @@ def finalize(config: dict) -> dict:
         config["SECRET_KEY"] = _local_secret()
     if len(config["SECRET_KEY"]) < 32:
         raise RuntimeError("SECRET_KEY must be at least 32 characters (it signs login tokens)")
+    if config.get("SIGNED_URL_TTL_SECONDS", 3600) < 1:
+        raise RuntimeError("SIGNED_URL_TTL_SECONDS must be at least 1")
     if config.get("LOG_FORMAT", "text") not in {"text", "json"}:
         raise RuntimeError(f"LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
     if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
