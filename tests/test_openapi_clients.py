@@ -9,12 +9,10 @@ import json
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[1]
 TOOLS = ROOT / "tools" / "typed-client"
@@ -74,17 +72,6 @@ def python_client(app, tmp_path):
         sys.path.remove(str(tmp_path))
         for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
             del sys.modules[name]
-
-
-@pytest.fixture
-def live_server(app):
-    """The test app on a free port, in a thread (its background work runs in this process's pool)."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
 
 
 def _poll(read, until, timeout: float):

@@ -1,10 +1,13 @@
-"""Shared pytest fixtures: media files, a local media server, a trap, fast retries, an app on a fresh database."""
+"""Shared pytest fixtures: media files, a local media server, a trap, fast retries, an app on a fresh database,
+the app on a live port."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
+from werkzeug.serving import make_server
 
 from tests.support.media_files import MediaFiles
 from tests.support.media_server import FakeNetwork, MediaServer, TrapListener
@@ -132,3 +135,14 @@ def fresh_app(backend, tmp_path):
     if name:
         with psycopg.connect(_plain(PG_ADMIN_URL), autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def live_server(app):
+    """The test app on a free port, in a thread (its background work runs in this process's pool)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
