@@ -113,6 +113,16 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         # Blobs
         "BLOB_STORAGE_TYPE": e("BLOB_STORAGE_TYPE", "filesystem"),
         "BLOB_STORAGE_DIR": e("BLOB_STORAGE_DIR") or str(VAR_DIR / "blobs"),
+        # BLOB_STORAGE_TYPE=s3: the bucket, its region, any S3-compatible server's URL (MinIO, Ceph RGW, R2),
+        # keys (unset: the standard AWS variables and boto3's chain), a key prefix, and each request's time limit
+        "S3_BUCKET_NAME": e("S3_BUCKET_NAME", ""),
+        "S3_REGION": e("S3_REGION") or e("AWS_REGION") or e("AWS_DEFAULT_REGION") or "",
+        "S3_ENDPOINT_URL": e("S3_ENDPOINT_URL", ""),
+        "S3_ACCESS_KEY_ID": e("S3_ACCESS_KEY_ID", ""),
+        "S3_SECRET_ACCESS_KEY": e("S3_SECRET_ACCESS_KEY", ""),
+        "S3_PREFIX": e("S3_PREFIX", ""),
+        "S3_TIMEOUT_SECONDS": float(e("S3_TIMEOUT_SECONDS", "10")),
+        "S3_MAX_ATTEMPTS": int(e("S3_MAX_ATTEMPTS", "3")),
         # How long a signed media link of the asset and job JSON (?exp=&sig=) opens without credentials, at least
         "SIGNED_URL_TTL_SECONDS": int(e("SIGNED_URL_TTL_SECONDS", "3600")),
         # Downloads
@@ -162,6 +172,8 @@ def finalize(config: dict) -> dict:
         raise RuntimeError("SIGNED_URL_TTL_SECONDS must be at least 1")
     if config.get("LOG_FORMAT", "text") not in {"text", "json"}:
         raise RuntimeError(f"LOG_FORMAT must be text or json, not {config['LOG_FORMAT']!r}")
+    if config.get("BLOB_STORAGE_TYPE") == "s3" and not config.get("S3_BUCKET_NAME"):
+        raise RuntimeError("BLOB_STORAGE_TYPE=s3 needs S3_BUCKET_NAME")
     if config["ENVIRONMENT"] == "production" and config.get("ASSET_FETCH_ALLOW_PRIVATE"):
         raise RuntimeError("ASSET_FETCH_ALLOW_PRIVATE must not be enabled in production")
     # A connection per request thread (gunicorn's 8 by default, plus the in-process work threads), so a busy

@@ -9,7 +9,9 @@
     ├── PayloadTooLarge (413)
     ├── Unprocessable (422)
     ├── UpstreamFailed (502)
-    └── UpstreamTimeout (504)
+    ├── Unavailable (503)
+    ├── UpstreamTimeout (504)
+    └── InsufficientStorage (507)
 
 `message` is safe to show to a caller; anything internal belongs in the log. It is rendered once, from a
 `reason` and the operation that failed (`doing`): "Failed to {doing}: {reason}". Integrations raise with a
@@ -150,6 +152,13 @@ class UpstreamFailed(StoryboardError):
     default_message = "Upstream service failed"
 
 
+class Unavailable(StoryboardError):
+    """A service we depend on (the S3 blob store) cannot be reached: worth retrying later."""
+
+    status = 503
+    default_message = "Service unavailable, try again"
+
+
 class UpstreamTimeout(StoryboardError):
     status = 504
     default_message = "Upstream service timed out"
@@ -171,6 +180,7 @@ def error_class(status: int) -> type[StoryboardError]:
         PayloadTooLarge,
         Unprocessable,
         UpstreamFailed,
+        Unavailable,
         UpstreamTimeout,
         InsufficientStorage,
     ):

@@ -29,6 +29,10 @@ def _build(config) -> BlobStore:
         from storyboard.storage.postgres import PostgresStore
 
         return PostgresStore()
+    if kind == "s3":
+        from storyboard.storage.s3 import S3BlobStore, make_client
+
+        return S3BlobStore(make_client(config), config["S3_BUCKET_NAME"], config.get("S3_PREFIX", ""))
     raise errors.StoryboardError(f"Unknown BLOB_STORAGE_TYPE '{kind}'")
 
 

@@ -1,0 +1,223 @@
+"""Blobs as objects in an S3 bucket (AWS or any S3-compatible server): <prefix>blobs/<sha[:2]>/<sha[2:4]>/<sha>.
+
+Writes: the digest is known only once the stream is read, and S3 has no rename, so the bytes go to a staging key
+named after the blob id (<prefix>staging/<blob_id>), hashed as they go, then are copied server-side to their
+content key (unless it is there already: known content) and the staging key is deleted. A body shorter than one
+part is one PutObject; a longer one is a multipart upload of PART_BYTES parts, so a writer holds about one part,
+and a failure aborts the upload (S3 would otherwise keep the parts, and bill them, until a lifecycle rule ran).
+A local file whose digest is known goes straight to its content key: an object appears only whole.
+
+Reads: GetObject with a Range header, streamed in 1 MiB chunks. Library exceptions become ours here, once:
+unreachable → errors.Unavailable (503), a timeout → errors.UpstreamTimeout (504).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import ConnectionError as S3ConnectionError
+
+from storyboard import errors
+from storyboard.models import Blob
+from storyboard.storage.base import CHUNK, BlobStore, read_full
+
+log = logging.getLogger(__name__)
+
+# S3's smallest part but the last is 5 MiB; 8 MiB keeps a 100 MB upload to 13 requests and a writer's memory low.
+PART_BYTES = 8 * 1024 * 1024
+MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
+UNAVAILABLE = frozenset({"500", "502", "503", "InternalError", "ServiceUnavailable", "SlowDown"})
+
+
+@contextmanager
+def s3_errors(doing: str) -> Iterator[None]:
+    """botocore's exceptions as the envelope's: 503 when the server can't be reached or is overloaded, 504 when
+    it does not answer in time, 500 (logged) for anything else (a missing bucket, refused credentials)."""
+    try:
+        yield
+    except (ConnectTimeoutError, ReadTimeoutError) as exc:
+        raise errors.UpstreamTimeout("The blob store (S3) did not answer in time", doing=doing) from exc
+    except (S3ConnectionError, HTTPClientError) as exc:
+        raise errors.Unavailable("The blob store (S3) cannot be reached", doing=doing) from exc
+    except ClientError as exc:
+        if _code(exc) in UNAVAILABLE:
+            raise errors.Unavailable("The blob store (S3) is unavailable", doing=doing) from exc
+        log.error("S3 refused to %s: %s", doing, exc)
+        raise errors.StoryboardError("The blob store (S3) refused the request", doing=doing) from exc
+    except BotoCoreError as exc:
+        log.error("S3 failed to %s: %s", doing, exc)
+        raise errors.StoryboardError("The blob store (S3) failed", doing=doing) from exc
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+def make_client(settings: dict):
+    """A boto3 S3 client from the S3_* settings; credentials left unset fall back to boto3's own chain (the
+    standard AWS variables, ~/.aws, an instance role)."""
+    timeout = settings.get("S3_TIMEOUT_SECONDS", 10.0)
+    config = Config(
+        connect_timeout=timeout,
+        read_timeout=timeout,
+        retries={"max_attempts": settings.get("S3_MAX_ATTEMPTS", 3), "mode": "standard"},
+        # Path-style addressing for a custom endpoint: MinIO and most self-hosted servers have no bucket DNS.
+        s3={"addressing_style": "path" if settings.get("S3_ENDPOINT_URL") else "auto"},
+        # Checksums only where S3 demands them: several S3-compatible servers refuse botocore's default CRC
+        # trailers, and every blob is verified by its sha256 anyway.
+        request_checksum_calculation="when_required",
+        response_checksum_validation="when_required",
+    )
+    return boto3.session.Session().client(
+        "s3",
+        region_name=settings.get("S3_REGION") or None,
+        endpoint_url=settings.get("S3_ENDPOINT_URL") or None,
+        aws_access_key_id=settings.get("S3_ACCESS_KEY_ID") or None,
+        aws_secret_access_key=settings.get("S3_SECRET_ACCESS_KEY") or None,
+        config=config,
+    )
+
+
+class S3BlobStore(BlobStore):
+    name = "s3"
+
+    def __init__(self, client, bucket: str, prefix: str = "", part_bytes: int = PART_BYTES):
+        self.client, self.bucket, self.prefix, self.part_bytes = client, bucket, prefix, part_bytes
+
+    def key(self, sha: str) -> str:
+        return f"{self.prefix}blobs/{sha[:2]}/{sha[2:4]}/{sha}"
+
+    def staging_key(self, blob_id: str) -> str:
+        return f"{self.prefix}staging/{blob_id}"
+
+    def _write(self, stream: BinaryIO, blob_id: str) -> tuple[str, int]:
+        staging = self.staging_key(blob_id)
+        with s3_errors("store the blob"):
+            sha, size = self._upload(stream, staging, None)
+            try:
+                if not self._holds(self.key(sha)):
+                    source = {"Bucket": self.bucket, "Key": staging}
+                    self.client.copy_object(Bucket=self.bucket, Key=self.key(sha), CopySource=source)
+            finally:
+                self.client.delete_object(Bucket=self.bucket, Key=staging)
+        return sha, size
+
+    def _write_file(self, path: str, blob_id: str, sha256: str | None) -> tuple[str, int]:
+        if sha256 is None:
+            return super()._write_file(path, blob_id, None)
+        with s3_errors("store the blob"), open(path, "rb") as f:
+            if self._holds(self.key(sha256)):
+                f.seek(0, 2)
+                return sha256, f.tell()
+            return self._upload(f, self.key(sha256), sha256)
+
+    def _upload(self, stream: BinaryIO, key: str, known_sha: str | None) -> tuple[str, int]:
+        """The stream's bytes as the object `key`; (sha256, size)."""
+        digest = None if known_sha else hashlib.sha256()
+        first = read_full(stream, self.part_bytes)
+        if digest is not None:
+            digest.update(first)
+        if len(first) < self.part_bytes:
+            self.client.put_object(Bucket=self.bucket, Key=key, Body=first)
+            size = len(first)
+        else:
+            size = self._multipart(stream, key, first, digest)
+        return (digest.hexdigest() if digest is not None else known_sha), size
+
+    def _multipart(self, stream: BinaryIO, key: str, first: bytes, digest) -> int:
+        upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
+        parts, size, part = [], 0, first
+        try:
+            while part:
+                number = len(parts) + 1
+                answer = self.client.upload_part(
+                    Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=part
+                )
+                parts.append({"PartNumber": number, "ETag": answer["ETag"]})
+                size += len(part)
+                part = read_full(stream, self.part_bytes)
+                if digest is not None:
+                    digest.update(part)
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            self._abort(key, upload_id)
+            raise
+        return size
+
+    def _abort(self, key: str, upload_id: str) -> None:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except (BotoCoreError, ClientError) as exc:  # the first failure is the one to report
+            log.warning("Could not abort the multipart upload %s of %s: %s", upload_id, key, exc)
+
+    def _holds(self, key: str) -> bool:
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return False
+            raise
+        return True
+
+    def _get(self, blob: Blob, start: int, last: int):
+        """GetObject's body for bytes start..last; None when the object is gone."""
+        try:
+            answer = self.client.get_object(
+                Bucket=self.bucket, Key=self.key(blob.sha256), Range=f"bytes={start}-{last}"
+            )
+        except ClientError as exc:
+            if _code(exc) in MISSING:
+                return None
+            raise
+        return answer["Body"]
+
+    def open_range(self, blob: Blob, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        last = blob.size_bytes - 1 if end is None else min(end, blob.size_bytes - 1)
+        if start > last:
+            return
+        with s3_errors("read the blob"):
+            body = self._get(blob, start, last)
+            if body is None:
+                raise errors.StoryboardError(f"Stored blob {blob.id} is missing from the S3 bucket")
+            try:
+                yield from body.iter_chunks(CHUNK)
+            finally:
+                body.close()  # a reader that stopped early hands the connection back
+
+    def read_now(self, blob: Blob, start: int, end: int) -> bytes | None:
+        last = min(end, blob.size_bytes - 1)
+        with s3_errors("read the blob"):
+            if start > last:
+                return b"" if self.exists(blob) else None
+            body = self._get(blob, start, last)
+            if body is None:
+                return None
+            with body:
+                data = body.read()
+        return data if len(data) == last - start + 1 else None
+
+    def delete_content(self, sha: str) -> None:
+        with s3_errors("delete the blob"):
+            self.client.delete_object(Bucket=self.bucket, Key=self.key(sha))
+
+    def exists(self, blob: Blob) -> bool:
+        with s3_errors("look up the blob"):
+            return self._holds(self.key(blob.sha256))
+
+    def check(self, min_free_bytes: int) -> str:
+        """HeadBucket: the bucket answers and these credentials may use it (a bucket is never "nearly full")."""
+        try:
+            self.client.head_bucket(Bucket=self.bucket)
+        except (BotoCoreError, ClientError) as exc:
+            log.warning("S3 bucket %s does not answer: %s", self.bucket, exc)
+            return "unavailable"
+        return "ok"
