@@ -128,12 +128,14 @@ class S3BlobStore(BlobStore):
             self.client.put_object(Bucket=self.bucket, Key=key, Body=first)
             size = len(first)
         else:
-            size = self._multipart(stream, key, first, digest)
+            # Handed over in a list the upload empties, so this frame does not keep the first part alive.
+            pending, first = [first], b""
+            size = self._multipart(stream, key, pending, digest)
         return (digest.hexdigest() if digest is not None else known_sha), size
 
-    def _multipart(self, stream: BinaryIO, key: str, first: bytes, digest) -> int:
+    def _multipart(self, stream: BinaryIO, key: str, pending: list[bytes], digest) -> int:
         upload_id = self.client.create_multipart_upload(Bucket=self.bucket, Key=key)["UploadId"]
-        parts, size, part = [], 0, first
+        parts, size, part = [], 0, pending.pop()
         try:
             while part:
                 number = len(parts) + 1
@@ -142,6 +144,7 @@ class S3BlobStore(BlobStore):
                 )
                 parts.append({"PartNumber": number, "ETag": answer["ETag"]})
                 size += len(part)
+                part = None  # let the sent part go before the next one is read: one part in memory, not two
                 part = read_full(stream, self.part_bytes)
                 if digest is not None:
                     digest.update(part)
