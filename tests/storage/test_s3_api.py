@@ -1,0 +1,58 @@
+"""The asset routes on BLOB_STORAGE_TYPE=s3 (a real moto server process): upload, whole, Range and HEAD reads,
+and the envelope's 503 when the S3 server cannot be reached."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from tests.api.test_assets import upload
+from tests.support.envelope import assert_error, assert_ok
+from tests.support.s3_server import free_port
+
+
+@pytest.fixture
+def on_s3(app, s3_server):
+    """The session's app with the s3 store (a key prefix of its own) for one test."""
+    prefix = f"api-{uuid.uuid4().hex[:8]}/"
+    settings = {"BLOB_STORAGE_TYPE": "s3", **s3_server.settings(S3_PREFIX=prefix, S3_MAX_ATTEMPTS=1)}
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    app.extensions.pop("storyboard_blob_store", None)
+    yield app
+    app.config.update(saved)
+    app.extensions.pop("storyboard_blob_store", None)
+
+
+def test_an_upload_is_served_whole_by_range_and_by_head_from_s3(on_s3, api, media_files):
+    data = media_files.read("png")
+    asset = assert_ok(upload(api, "hero.png", data, type="image", name="Hero"), 201)
+    with on_s3.app_context():
+        from storyboard.storage import get_store
+
+        assert get_store().name == "s3"
+    full = api.get(asset["url"])
+    assert full.status_code == 200 and full.data == data and full.headers["Content-Type"] == "image/png"
+    part = api.get(asset["url"], headers={"Range": "bytes=10-99"})
+    assert part.status_code == 206 and part.data == data[10:100]
+    head = api.head(asset["url"])
+    assert head.status_code == 200 and head.headers["Content-Length"] == str(len(data))
+    assert api.get(asset["url"], headers={"If-None-Match": full.headers["ETag"]}).status_code == 304
+
+
+def test_an_unreachable_s3_server_answers_503_in_the_envelope(on_s3, api, media_files):
+    asset = assert_ok(upload(api, "hero.png", media_files.read("png"), type="image", name="Hero"), 201)
+    unreachable(on_s3)
+    assert_error(api.get(asset["url"]), 503, "cannot be reached")
+
+
+def test_an_upload_while_s3_is_unreachable_is_503_and_keeps_no_asset(on_s3, api, media_files):
+    unreachable(on_s3)
+    assert_error(upload(api, "hero.png", media_files.read("png"), type="image", name="Hero"), 503, "cannot be reached")
+    assert api.get("/api/v3/assets").get_json()["meta"]["total"] == 0
+
+
+def unreachable(app) -> None:
+    app.config.update(S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
+    app.extensions.pop("storyboard_blob_store", None)
