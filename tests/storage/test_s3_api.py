@@ -56,3 +56,12 @@ def test_an_upload_while_s3_is_unreachable_is_503_and_keeps_no_asset(on_s3, api,
 def unreachable(app) -> None:
     app.config.update(S3_ENDPOINT_URL=f"http://127.0.0.1:{free_port()}")
     app.extensions.pop("storyboard_blob_store", None)
+
+
+def test_readyz_asks_the_bucket(on_s3):
+    client = on_s3.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.get_json()["checks"]["blob_store"] == "ok"
+    unreachable(on_s3)
+    down = client.get("/readyz")
+    assert down.status_code == 503 and down.get_json()["checks"]["blob_store"] == "unavailable"
