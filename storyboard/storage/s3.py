@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from typing import BinaryIO
 
 import boto3
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
 from botocore.exceptions import ConnectionError as S3ConnectionError
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 
 # S3's smallest part but the last is 5 MiB; 8 MiB keeps a 100 MB upload to 13 requests and a writer's memory low.
 PART_BYTES = 8 * 1024 * 1024
+COPY = TransferConfig(multipart_threshold=5 * 1024**3, multipart_chunksize=512 * 1024**2, use_threads=False)
 MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 UNAVAILABLE = frozenset({"500", "502", "503", "InternalError", "ServiceUnavailable", "SlowDown"})
 
@@ -104,7 +106,8 @@ class S3BlobStore(BlobStore):
             try:
                 if not self._holds(self.key(sha)):
                     source = {"Bucket": self.bucket, "Key": staging}
-                    self.client.copy_object(Bucket=self.bucket, Key=self.key(sha), CopySource=source)
+                    # s3transfer's managed copy: one CopyObject, or UploadPartCopy past CopyObject's 5 GiB limit.
+                    self.client.copy(source, self.bucket, self.key(sha), Config=COPY)
             finally:
                 self.client.delete_object(Bucket=self.bucket, Key=staging)
         return sha, size
