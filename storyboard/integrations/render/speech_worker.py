@@ -209,16 +209,22 @@ def speak(request: dict) -> dict:
     return {**report, "samples": len(pcm) // 2, "wpm": wpm, "notes": notes}
 
 
+def _reply(report: dict) -> None:
+    """The one JSON line the parent reads back (stdout is this worker's reply channel, not a log)."""
+    sys.stdout.write(json.dumps(report) + "\n")
+    sys.stdout.flush()
+
+
 def main(argv: list[str]) -> int:
     try:
         report = _info(_library()[0]) if argv[1:] == ["--info"] else speak(_request())
     except Failed as exc:
-        print(json.dumps({"error": str(exc)}))
+        _reply({"error": str(exc)})
         return exc.code
     except OSError as exc:
-        print(json.dumps({"error": f"the clip could not be written ({exc.__class__.__name__})"}))
+        _reply({"error": f"the clip could not be written ({exc.__class__.__name__})"})
         return FAILED
-    print(json.dumps(report))
+    _reply(report)
     return OK
 
 
