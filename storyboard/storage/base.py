@@ -118,6 +118,12 @@ class BlobStore(ABC):
         not) or "unavailable" (cannot be written). Stores without a local disk answer "ok"."""
         return "ok"
 
+    def sweep_debris(self, older_than_seconds: float) -> int:
+        """Remove what a killed writer left in the store itself (not rows): staged objects, unfinished uploads
+        older than `older_than_seconds`; returns how many went. Stores that stage inside a transaction or on a
+        scratch folder the sweeper already cleans have none."""
+        return 0
+
     def discard_uncommitted(self, sha: str) -> None:
         """After a rollback: remove bytes written for a row that never got committed."""
         if db.session.scalar(select(Blob.id).where(Blob.sha256 == sha)) is None:
