@@ -17,6 +17,9 @@ class Blob(IdMixin, db.Model):
     size_bytes: Mapped[int] = mapped_column(BigInteger)
     content_type: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # Which store holds the bytes ("filesystem", "postgres", "s3"); NULL: the configured one (rows from before
+    # revision 0010). `flask blobs migrate` changes it once the bytes are in the other store and verified.
+    store: Mapped[str | None] = mapped_column(String(20))
 
 
 class BlobChunk(db.Model):

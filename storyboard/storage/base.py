@@ -67,7 +67,7 @@ class BlobStore(ABC):
         if existing is not None:
             self._drop_staged(sha, blob_id)
             return existing, False
-        blob = Blob(id=blob_id, sha256=sha, size_bytes=size, content_type=content_type)
+        blob = Blob(id=blob_id, sha256=sha, size_bytes=size, content_type=content_type, store=self.name)
         try:
             with db.session.begin_nested():
                 db.session.add(blob)
@@ -117,6 +117,20 @@ class BlobStore(ABC):
         """For /readyz: "ok", "nearly full" (less than `min_free_bytes` left: reads work, large writes will
         not) or "unavailable" (cannot be written). Stores without a local disk answer "ok"."""
         return "ok"
+
+    def presigned_get(self, blob: Blob, *, content_type: str, filename: str | None, expires: int) -> str | None:
+        """A short-lived URL the client can GET the bytes from directly (with Range), or None: the API serves them."""
+        return None
+
+    def write_copy(self, stream: BinaryIO, blob: Blob) -> tuple[str, int]:
+        """Write a copy of an existing blob's bytes (read from another store) for its row; returns the (sha256, size)
+        of what was written. On the postgres store the chunks belong to the session's transaction."""
+        with disk_space_errors():
+            return self._write(stream, blob.id)
+
+    def drop_copy(self, blob: Blob) -> None:
+        """Remove this store's copy of a blob whose row now names another store (after `flask blobs migrate`)."""
+        self.delete_content(blob.sha256)
 
     def sweep_debris(self, older_than_seconds: float) -> int:
         """Remove what a killed writer left in the store itself (not rows): staged objects, unfinished uploads

@@ -129,6 +129,10 @@ class PostgresStore(BlobStore):
     def delete_content(self, sha: str) -> None:
         """The chunks go with the row (ON DELETE CASCADE), and a rolled-back put never committed any."""
 
+    def drop_copy(self, blob: Blob) -> None:
+        """The chunks under the row's id (they outlive a move to another store until this)."""
+        self._drop_staged(blob.sha256, blob.id)
+
     def exists(self, blob: Blob) -> bool:
         if blob.size_bytes == 0:
             query, params = "SELECT EXISTS (SELECT 1 FROM asset_blobs WHERE id = :id)", {"id": blob.id}

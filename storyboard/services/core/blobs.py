@@ -7,12 +7,13 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from flask import current_app
 from sqlalchemy import exists, or_, select, union
 
 from storyboard import errors
 from storyboard.models import Asset, Blob, Job, db
 from storyboard.services.core.transactions import end_read
-from storyboard.storage import get_store
+from storyboard.storage import store_for
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +53,14 @@ def delete_owner_of(row, blob_ids: set[str]) -> None:
 
 def release(blob_ids: Iterable[str]) -> int:
     """Delete each blob that no asset or job references any more; returns how many went."""
-    store, removed = get_store(), 0
+    removed = 0
     for blob_id in set(blob_ids):
         if not blob_id or is_referenced(blob_id):
             continue
         blob = db.session.get(Blob, blob_id)
         if blob is None:
             continue
-        sha = blob.sha256
+        sha, store = blob.sha256, store_for(blob)
         db.session.delete(blob)
         db.session.commit()
         store.delete_content(sha)
@@ -79,20 +80,29 @@ Span = Callable[[int, str], "tuple[int, int] | None"]
 class Readout:
     """How a response gets the bytes `span` (start, stop) of a blob, decided while the request's transaction is
     open: `data` already read, an open `file` at `start` (sent with sendfile), or `stream` after the transaction;
-    all None when the response has no body (HEAD, 304, 416)."""
+    all None when the response has no body (HEAD, 304, 416). `redirect(content_type, filename)` instead: a
+    short-lived URL of the store's own where the client GETs the bytes (S3_PRESIGNED_REDIRECT)."""
 
     data: bytes | None = None
     file: BinaryIO | None = None
     stream: Callable[[], Iterator[bytes]] | None = None
+    redirect: Callable[[str, str], str | None] | None = None
 
 
 def readout(blob: Blob, span: tuple[int, int] | None, missing: str) -> Readout:
     """Prepare the response body for bytes [start, stop) of `blob`; NotFound(`missing`) when the store lacks them."""
-    store = get_store()
+    store = store_for(blob)
     if span is None or span[0] == span[1]:
         if not store.exists(blob):
             raise errors.NotFound(missing)
         return Readout()
+    if current_app.config.get("S3_PRESIGNED_REDIRECT") and store.name == "s3":
+        if not store.exists(blob):
+            raise errors.NotFound(missing)
+        ttl = int(current_app.config.get("S3_PRESIGNED_TTL_SECONDS", 300))
+        return Readout(
+            redirect=lambda ctype, name: store.presigned_get(blob, content_type=ctype, filename=name, expires=ttl)
+        )
     start, stop = span
     if (file := store.open_file(blob, start)) is not None:
         return Readout(file=file)

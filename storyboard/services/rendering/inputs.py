@@ -14,7 +14,7 @@ from storyboard.integrations.render import RenderCancelled, RenderMedia, RenderS
 from storyboard.models import Asset, Blob, Client, Job, db
 from storyboard.services.assets import attachments
 from storyboard.services.core.transactions import end_read
-from storyboard.storage import get_store
+from storyboard.storage import store_for
 
 VISUAL_TYPES = ("image", "video")
 # Roles or tags (compared lower-case, "-" and " " read as "_") that make an asset the end card's logo or the
@@ -164,7 +164,7 @@ def materialise(
     """Copy each asset's blob (the scenes' media, the logo, the music) to a file under `folder`, chunk by chunk,
     and return the renderer's scenes and its spec with the logo and music that could be copied."""
     folder.mkdir(parents=True, exist_ok=True)
-    store, paths = get_store(), {}
+    paths = {}
     extras = [m for m in (inputs.logo, inputs.music) if m is not None]
     for ref in [*(m for s in inputs.scenes for m in s.media), *extras]:
         if ref.asset_id in paths:
@@ -176,7 +176,7 @@ def materialise(
             continue
         path = folder / f"asset-{ref.asset_id}.{ref.extension}"
         with open(path, "wb") as out:
-            for chunk in store.open_range(blob):
+            for chunk in store_for(blob).open_range(blob):
                 out.write(chunk)
         paths[ref.asset_id] = str(path)
     end_read()  # before the long render
