@@ -80,11 +80,17 @@ def test_blobs_move_to_s3_in_batches_and_back_with_every_digest_verified(with_s3
         data = _png(seed)
         assets[assert_ok(upload(api, f"p{seed}.png", data, type="image", name=f"P{seed}"), 201)["id"]] = data
     assert _stores(app) == {home: 8}  # each image and its thumbnail
+    with app.app_context():
+        from storyboard.models import db
+
+        db.session.execute(text("UPDATE asset_blobs SET store = NULL"))  # as rows from before revision 0010 are
+        db.session.commit()
+    _all_served(api, assets)  # NULL: the configured store
 
     # An interrupted move: three blobs, then the service serves every asset from both stores
     code, out = _cli(app, "migrate", "--to", "s3", "--limit", "3")
     assert code == 0 and "moved 3, failed 0" in out and "5 left" in out, out
-    assert _stores(app) == {home: 5, "s3": 3}
+    assert _stores(app) == {None: 5, "s3": 3}
     _all_served(api, assets)
     code, out = _cli(app, "verify")
     assert code == 0 and "checked 8: missing 0, mismatched 0, unreferenced 0" in out, out
@@ -159,12 +165,13 @@ def test_a_killed_move_resumes_and_every_digest_matches(with_s3, api, backend):
     env.update(S3_ACCESS_KEY_ID="test", S3_SECRET_ACCESS_KEY="test")
     command = [sys.executable, "-m", "flask", "--app", "wsgi", "blobs", "migrate", "--to", "s3"]
     proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    small = {k: v for k, v in assets.items() if v is not big}
     with app.app_context():
         s3 = store_named("s3")
         deadline = time.monotonic() + 60
         while not s3.client.list_multipart_uploads(Bucket=s3.bucket, Prefix=s3.prefix).get("Uploads"):
             assert proc.poll() is None and time.monotonic() < deadline, proc.stdout.read()
-            time.sleep(0.01)
+            _all_served(api, small)  # the service serves while the move runs
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     with app.app_context():
@@ -173,7 +180,7 @@ def test_a_killed_move_resumes_and_every_digest_matches(with_s3, api, backend):
         big_blob = db.session.get(Blob, db.session.get(Asset, next(iter(assets))).blob_id)
         assert big_blob.store == "postgres"  # killed mid-copy: its row still names the old store
         assert s3.client.list_multipart_uploads(Bucket=s3.bucket, Prefix=s3.prefix).get("Uploads")
-    _all_served(api, {k: v for k, v in assets.items() if v is not big})
+    _all_served(api, small)
     whole = api.get(f"/api/v3/assets/{next(iter(assets))}/data")
     assert whole.status_code == 200 and hashlib.sha256(whole.data).hexdigest() == hashlib.sha256(big).hexdigest()
 
@@ -186,6 +193,6 @@ def test_a_killed_move_resumes_and_every_digest_matches(with_s3, api, backend):
         assert db.session.scalar(text("SELECT count(*) FROM asset_blob_chunks")) == 0
     code, out = _cli(app, "verify", "--quiet")
     assert code == 0 and "checked 7: missing 0, mismatched 0" in out, out
-    _all_served(api, {k: v for k, v in assets.items() if v is not big})
+    _all_served(api, small)
     ranged = api.get(f"/api/v3/assets/{next(iter(assets))}/data", headers={"Range": "bytes=1048576-2097151"})
     assert ranged.status_code == 206 and ranged.data == big[1048576:2097152]

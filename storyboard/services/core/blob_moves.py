@@ -81,6 +81,13 @@ def _in_store(kind: str):
     return Blob.store == kind
 
 
+def _not_in_store(kind: str):
+    """Rows whose bytes live elsewhere (spelled out: SQL's `store != kind` is never true for a NULL store)."""
+    if get_store().name == kind:
+        return and_(Blob.store.is_not(None), Blob.store != kind)
+    return or_(Blob.store.is_(None), Blob.store != kind)
+
+
 def _digest(store: BlobStore, blob: Blob) -> tuple[str, int] | None:
     """(sha256, size) of the bytes `store` holds for `blob`, read in 1 MiB spans through the session (so a
     postgres store's uncommitted chunks count); None when a span is missing."""
@@ -109,7 +116,7 @@ def migrate(
     if to not in KINDS or (source is not None and source not in KINDS):
         raise errors.ValidationError(f"A blob store is one of {', '.join(KINDS)}")
     target = store_named(to)
-    outside = _in_store(source) if source else ~_in_store(to)
+    outside = _in_store(source) if source else _not_in_store(to)
     ids = list(db.session.scalars(select(Blob.id).where(outside).order_by(Blob.created_at, Blob.id)))
     db.session.rollback()
     report = MoveReport()
