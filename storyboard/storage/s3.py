@@ -17,6 +17,7 @@ import hashlib
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
 
 import boto3
@@ -218,6 +219,41 @@ class S3BlobStore(BlobStore):
     def exists(self, blob: Blob) -> bool:
         with s3_errors("look up the blob"):
             return self._holds(self.key(blob.sha256))
+
+    def sweep_debris(self, older_than_seconds: float) -> int:
+        """What killed writers left: staging objects (a crash between the upload and its delete) and unfinished
+        multipart uploads (S3 keeps, and bills, their parts) under this store's prefix, older than the threshold.
+        Writers finish in minutes, so an hour's threshold never takes a live one's."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        removed = 0
+        with s3_errors("sweep the bucket's debris"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=f"{self.prefix}staging/"
+            )
+            for page in pages:
+                old = [{"Key": item["Key"]} for item in page.get("Contents", []) if item["LastModified"] < cutoff]
+                if old:  # at most 1000 a page: DeleteObjects' own limit
+                    answer = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": old, "Quiet": True})
+                    removed += len(old) - len(answer.get("Errors", []))
+            uploads = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in uploads:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < cutoff and self._abort_old(upload["Key"], upload["UploadId"]):
+                        removed += 1
+        if removed:
+            log.warning("swept %s leftover staging objects and unfinished uploads from the S3 bucket", removed)
+        return removed
+
+    def _abort_old(self, key: str, upload_id: str) -> bool:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _code(exc) in {"NoSuchUpload", "404"}:  # its writer completed or aborted it since the listing
+                return False
+            raise
+        return True
 
     def check(self, min_free_bytes: int) -> str:
         """HeadBucket: the bucket answers and these credentials may use it (a bucket is never "nearly full")."""
