@@ -26,7 +26,14 @@ from urllib.parse import quote
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    IncompleteReadError,
+    ReadTimeoutError,
+)
 from botocore.exceptions import ConnectionError as S3ConnectionError
 
 from storyboard import errors
@@ -52,6 +59,8 @@ def s3_errors(doing: str) -> Iterator[None]:
         raise errors.UpstreamTimeout("The blob store (S3) did not answer in time", doing=doing) from exc
     except (S3ConnectionError, HTTPClientError) as exc:
         raise errors.Unavailable("The blob store (S3) cannot be reached", doing=doing) from exc
+    except IncompleteReadError as exc:  # the server went away in the middle of a body
+        raise errors.Unavailable("The blob store (S3) stopped sending the blob", doing=doing) from exc
     except ClientError as exc:
         if _code(exc) in UNAVAILABLE:
             raise errors.Unavailable("The blob store (S3) is unavailable", doing=doing) from exc
@@ -210,6 +219,8 @@ class S3BlobStore(BlobStore):
             if body is None:
                 raise errors.StoryboardError(f"Stored blob {blob.id} is missing from the S3 bucket")
             try:
+                # Past the response's headers, an error here (S3 gone mid-body: 503) can only end the response:
+                # werkzeug and gunicorn both close the connection, so the client sees fewer bytes than promised.
                 yield from body.iter_chunks(CHUNK)
             finally:
                 body.close()  # a reader that stopped early hands the connection back
