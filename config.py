@@ -123,6 +123,13 @@ def load_config(env: Mapping[str, str] | None = None) -> dict:
         "S3_PREFIX": e("S3_PREFIX", ""),
         "S3_TIMEOUT_SECONDS": float(e("S3_TIMEOUT_SECONDS", "10")),
         "S3_MAX_ATTEMPTS": int(e("S3_MAX_ATTEMPTS", "3")),
+        # Media reads answer 302 to a presigned S3 URL (the bytes then skip this server) instead of streaming them,
+        # and how long that URL opens (short: it carries no user check of its own once handed out)
+        "S3_PRESIGNED_REDIRECT": _bool(e("S3_PRESIGNED_REDIRECT")),
+        "S3_PRESIGNED_TTL_SECONDS": int(e("S3_PRESIGNED_TTL_SECONDS", "300")),
+        # The sweeper removes a killed writer's leftovers in the blob store (s3: staging objects, unfinished
+        # multipart uploads) once they are this old; far longer than any live upload takes
+        "BLOB_DEBRIS_MAX_AGE_SECONDS": float(e("BLOB_DEBRIS_MAX_AGE_SECONDS", "3600")),
         # How long a signed media link of the asset and job JSON (?exp=&sig=) opens without credentials, at least
         "SIGNED_URL_TTL_SECONDS": int(e("SIGNED_URL_TTL_SECONDS", "3600")),
         # Downloads

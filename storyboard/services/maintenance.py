@@ -1,7 +1,8 @@
 """The sweeper: finds work that has no live queue job (Redis was down when it was due, a flushed or restarted
 Redis, a killed worker) and starts it again, so no row waits forever. Every kind of work is covered: pending
 downloads, storyboards, renders and webhook deliveries. Work lost too often or waiting too long is failed.
-It also forgets the revocations of login tokens that have expired anyway.
+It also forgets the revocations of login tokens that have expired anyway, and removes what killed writers left
+inside the blob store (the s3 store's staging objects and unfinished uploads).
 
 Whether work is alive is asked of the queue with the same table that started it (`queue.WORK`); a Redis that
 does not answer raises there, so "unknown" never reads as "lost". A row younger than SWEEP_GRACE_SECONDS is
@@ -29,6 +30,7 @@ from storyboard.services.core import scratch
 from storyboard.services.core.transactions import abandon, end_read
 from storyboard.services.jobs import events
 from storyboard.services.rendering import run as renders
+from storyboard.storage import get_store
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,7 @@ def sweep(now: datetime | None = None) -> dict:
             "scratch": remove_dead_scratch(),
             # Real time, not `now`: a revocation must outlive its token's exp, which is checked on the real clock.
             "revoked_tokens": accounts.purge_revoked_tokens(),
+            "blob_debris": remove_blob_debris(),
         }
     if any(n for kind in ("assets", "storyboards") for k, n in done[kind].items() if k != "live"):
         log.warning("sweep: %s", {k: done[k] for k in ("assets", "storyboards")})
@@ -81,6 +84,17 @@ def remove_dead_scratch() -> int:
     return scratch.remove_dead(library.scratch_parent(), library.SCRATCH_PREFIX) + scratch.remove_dead(
         renders.work_root(), renders.WORKDIR_PREFIX
     )
+
+
+def remove_blob_debris() -> int | None:
+    """What killed writers left inside the blob store itself (the s3 store's staging objects and unfinished
+    uploads) older than BLOB_DEBRIS_MAX_AGE_SECONDS; None, logged, when the store cannot be reached this time."""
+    max_age = float(current_app.config.get("BLOB_DEBRIS_MAX_AGE_SECONDS", 3600))
+    try:
+        return get_store().sweep_debris(max_age)
+    except errors.StoryboardError as exc:  # the other kinds of work were swept anyway; the next sweep tries again
+        log.warning("sweep: the blob store's debris was not swept: %s", exc.message)
+        return None
 
 
 # --- downloads -----------------------------------------------------------------------------------

@@ -15,14 +15,25 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import re
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
+from urllib.parse import quote
 
 import boto3
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, ConnectTimeoutError, HTTPClientError, ReadTimeoutError
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    HTTPClientError,
+    IncompleteReadError,
+    ReadTimeoutError,
+)
 from botocore.exceptions import ConnectionError as S3ConnectionError
 
 from storyboard import errors
@@ -48,6 +59,8 @@ def s3_errors(doing: str) -> Iterator[None]:
         raise errors.UpstreamTimeout("The blob store (S3) did not answer in time", doing=doing) from exc
     except (S3ConnectionError, HTTPClientError) as exc:
         raise errors.Unavailable("The blob store (S3) cannot be reached", doing=doing) from exc
+    except IncompleteReadError as exc:  # the server went away in the middle of a body
+        raise errors.Unavailable("The blob store (S3) stopped sending the blob", doing=doing) from exc
     except ClientError as exc:
         if _code(exc) in UNAVAILABLE:
             raise errors.Unavailable("The blob store (S3) is unavailable", doing=doing) from exc
@@ -62,11 +75,22 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
 
+def inline_disposition(filename: str) -> str:
+    """`inline` with the name for every client: an ASCII `filename` (accents dropped, other letters left out, "file"
+    if none is left) and the exact name as RFC 5987 `filename*`; quotes, backslashes and control characters go."""
+    clean = re.sub(r"[\x00-\x1f\x7f\"\\]", "", unicodedata.normalize("NFC", filename))
+    plain = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode().replace("%", "")
+    ascii_name = re.sub(r"-{2,}", "-", plain).strip("-_ ") or "file"
+    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean or 'file', safe='')}"
+
+
 def make_client(settings: dict):
     """A boto3 S3 client from the S3_* settings; credentials left unset fall back to boto3's own chain (the
     standard AWS variables, ~/.aws, an instance role)."""
     timeout = settings.get("S3_TIMEOUT_SECONDS", 10.0)
     config = Config(
+        # SigV4 for presigned URLs too (botocore would sign those with SigV2, which S3 refuses in newer regions)
+        signature_version="s3v4",
         connect_timeout=timeout,
         read_timeout=timeout,
         retries={"max_attempts": settings.get("S3_MAX_ATTEMPTS", 3), "mode": "standard"},
@@ -195,6 +219,8 @@ class S3BlobStore(BlobStore):
             if body is None:
                 raise errors.StoryboardError(f"Stored blob {blob.id} is missing from the S3 bucket")
             try:
+                # Past the response's headers, an error here (S3 gone mid-body: 503) can only end the response:
+                # werkzeug and gunicorn both close the connection, so the client sees fewer bytes than promised.
                 yield from body.iter_chunks(CHUNK)
             finally:
                 body.close()  # a reader that stopped early hands the connection back
@@ -218,6 +244,52 @@ class S3BlobStore(BlobStore):
     def exists(self, blob: Blob) -> bool:
         with s3_errors("look up the blob"):
             return self._holds(self.key(blob.sha256))
+
+    def presigned_get(self, blob: Blob, *, content_type: str, filename: str | None, expires: int) -> str:
+        """A GetObject URL for the blob that opens without credentials for `expires` seconds, answering with
+        `content_type` (the caller's served type: never a scriptable one) and, with `filename`, an inline
+        Content-Disposition (RFC 6266: an ASCII `filename` plus the exact name as `filename*`). Range requests
+        through it work as on the object itself. Signing is local: no request to S3."""
+        params = {"Bucket": self.bucket, "Key": self.key(blob.sha256), "ResponseContentType": content_type}
+        if filename:
+            params["ResponseContentDisposition"] = inline_disposition(filename)
+        with s3_errors("sign a link to the blob"):
+            return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=int(expires))
+
+    def sweep_debris(self, older_than_seconds: float) -> int:
+        """What killed writers left: staging objects (a crash between the upload and its delete) and unfinished
+        multipart uploads (S3 keeps, and bills, their parts) under this store's prefix, older than the threshold.
+        Writers finish in minutes, so an hour's threshold never takes a live one's."""
+        cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
+        removed = 0
+        with s3_errors("sweep the bucket's debris"):
+            pages = self.client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=f"{self.prefix}staging/"
+            )
+            for page in pages:
+                old = [{"Key": item["Key"]} for item in page.get("Contents", []) if item["LastModified"] < cutoff]
+                if old:  # at most 1000 a page: DeleteObjects' own limit
+                    answer = self.client.delete_objects(Bucket=self.bucket, Delete={"Objects": old, "Quiet": True})
+                    removed += len(old) - len(answer.get("Errors", []))
+            uploads = self.client.get_paginator("list_multipart_uploads").paginate(
+                Bucket=self.bucket, Prefix=self.prefix
+            )
+            for page in uploads:
+                for upload in page.get("Uploads", []):
+                    if upload["Initiated"] < cutoff and self._abort_old(upload["Key"], upload["UploadId"]):
+                        removed += 1
+        if removed:
+            log.warning("swept %s leftover staging objects and unfinished uploads from the S3 bucket", removed)
+        return removed
+
+    def _abort_old(self, key: str, upload_id: str) -> bool:
+        try:
+            self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _code(exc) in {"NoSuchUpload", "404"}:  # its writer completed or aborted it since the listing
+                return False
+            raise
+        return True
 
     def check(self, min_free_bytes: int) -> str:
         """HeadBucket: the bucket answers and these credentials may use it (a bucket is never "nearly full")."""

@@ -80,3 +80,16 @@ def s3_server(tmp_path_factory):
     make_client(server.settings()).create_bucket(Bucket=BUCKET)
     yield server
     server.stop()
+
+
+def app_on_s3(app, server: S3Server, **overrides):
+    """Yield `app` with BLOB_STORAGE_TYPE=s3 on `server` (a key prefix of its own), then its own store again."""
+    import uuid
+
+    settings = {"BLOB_STORAGE_TYPE": "s3", **server.settings(S3_PREFIX=f"app-{uuid.uuid4().hex[:8]}/", **overrides)}
+    saved = {key: app.config.get(key) for key in settings}
+    app.config.update(settings)
+    app.extensions.pop("storyboard_blob_store", None)
+    yield app
+    app.config.update(saved)
+    app.extensions.pop("storyboard_blob_store", None)

@@ -6,6 +6,7 @@ long ffmpeg work runs with no transaction open; progress and the cancel check ar
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -27,6 +28,7 @@ from storyboard.storage import get_store
 log = logging.getLogger(__name__)
 
 CANCEL_POLL_SECONDS = 1.0
+HASH_READ_BYTES = 1024 * 1024
 WORKDIR_PREFIX = "render-job-"
 FAIL_HINT = "Check the scenes' media (delete an asset that cannot be read), then retry the job (action retry)."
 
@@ -154,11 +156,20 @@ def _finish(inputs: RenderInputs, out: Path, poster: bytes, result: RenderResult
 
 
 def _store_outputs(out: Path, poster: bytes, work: UnitOfWork) -> tuple[Blob, Blob]:
+    """The video goes in as a file of known digest: the filesystem store links it, the s3 store uploads it straight
+    to its content key (no staging object, no server-side copy), the postgres store hashes nothing again."""
     store = get_store()
-    with open(out, "rb") as stream:
-        video, _ = store.put_stream(stream, "video/mp4", staged=work.discard_blob_on_failure)
+    video, _ = store.put_file(str(out), "video/mp4", _sha256_of(out), staged=work.discard_blob_on_failure)
     thumb, _ = store.put_bytes(poster, "image/jpeg", staged=work.discard_blob_on_failure)
     return video, thumb
+
+
+def _sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(HASH_READ_BYTES):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _complete(inputs: RenderInputs, video: Blob, thumb: Blob, result: RenderResult) -> None:
