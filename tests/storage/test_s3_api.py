@@ -65,3 +65,35 @@ def test_readyz_asks_the_bucket(on_s3):
     unreachable(on_s3)
     down = client.get("/readyz")
     assert down.status_code == 503 and down.get_json()["checks"]["blob_store"] == "unavailable"
+
+
+def test_presigned_redirects_send_gets_to_s3_and_keep_head_304_and_the_tenant_wall(on_s3, api, other, media_files):
+    """S3_PRESIGNED_REDIRECT: a GET with a body is a 302 to a short-lived S3 URL that serves the same bytes and
+    Range; HEAD and a matching If-None-Match are still answered here; another user's id is still 404."""
+    import requests
+
+    on_s3.config["S3_PRESIGNED_REDIRECT"] = True
+    try:
+        data = media_files.read("png")
+        asset = assert_ok(upload(api, "Héro shot.png", data, type="image", name="Héro shot"), 201)
+        moved = api.get(asset["url"])
+        assert moved.status_code == 302 and moved.headers["Cache-Control"] == "no-store" and not moved.data
+        location = moved.headers["Location"]
+        assert location.startswith(on_s3.config["S3_ENDPOINT_URL"]) and "X-Amz-Signature=" in location
+        fetched = requests.get(location, timeout=10)
+        assert fetched.status_code == 200 and fetched.content == data
+        assert fetched.headers["Content-Type"] == "image/png"
+        assert "filename*=UTF-8''H%C3%A9ro%20shot.png" in fetched.headers["Content-Disposition"]
+        ranged = requests.get(location, headers={"Range": "bytes=10-99"}, timeout=10)
+        assert ranged.status_code == 206 and ranged.content == data[10:100]
+        # The thumbnail and a signed link take the same way; HEAD and 304 stay here
+        assert api.get(asset["thumbnailUrl"]).status_code == 302
+        signed = api.client.get(asset["signedUrl"])
+        assert signed.status_code == 302 and requests.get(signed.headers["Location"], timeout=10).content == data
+        head = api.head(asset["url"])
+        assert head.status_code == 200 and head.headers["Content-Length"] == str(len(data))
+        etag = head.headers["ETag"]
+        assert api.get(asset["url"], headers={"If-None-Match": etag}).status_code == 304
+        assert_error(other.get(asset["url"]), 404, "Asset not found")
+    finally:
+        on_s3.config["S3_PRESIGNED_REDIRECT"] = False
