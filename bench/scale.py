@@ -15,10 +15,12 @@ Each round measures both set-ups back to back (one: instance A + worker 1; two: 
 the order swapped every round; instance B and worker 2 are started and stopped between them, and a set-up is
 used only once `rq:workers` in Redis counts its workers, after a warm-up of 32 jobs and 1 s of blob GETs):
 
-- job creation: 8 client threads POST `--scale-jobs` jobs to /api/v3/jobs with `Prefer: respond-async` (202
-  at once), client thread i on instance i mod N: creates/s is the jobs over the seconds of the POSTs;
-- storyboards written: from the first POST until all of them are in storyboard_review (polled every 50 ms):
-  storyboards/s, i.e. how fast the workers empty the llm queue the creates fill;
+- the API alone, then the workers alone: with the workers paused (RQ's `rq:suspended`; a worker already
+  waiting on the queue still takes one job), 8 client threads POST `--scale-jobs` jobs to /api/v3/jobs with
+  `Prefer: respond-async` (202 at once), client thread i on instance i mod N: creates/s; then the workers are
+  resumed and write them: storyboards/s from the first job a worker takes to the last in storyboard_review;
+- both at once: the same creates while the workers run (creates/s), and from the first POST until all of them
+  are in storyboard_review (polled every 50 ms): storyboards/s end to end;
 - blob serving: wrk `-c16` (split evenly, one wrk per instance, run at once) on GET /api/v3/assets/{id}/data
   of a ~170 KB JPEG uploaded once (every GET a GetObject to the S3 server) for `--seconds`: req/s summed.
 
@@ -154,11 +156,10 @@ def _count(port: int, key: str, status: str) -> int:
     return body["meta"]["total"]
 
 
-def jobs_round(cluster: Cluster, ids: tuple[str, str], count: int, timeout: float = 600) -> tuple[float, float]:
-    """(creates/s, storyboards/s) of `count` async creates spread over the instances."""
-    key, ports = cluster.service.key, cluster.ports
-    before, failed_before = _count(ports[0], key, "storyboard_review"), _count(ports[0], key, "failed")
-    headers = {"X-API-Key": key, "Content-Type": "application/json", "Prefer": "respond-async"}
+def _post_jobs(cluster: Cluster, ids: tuple[str, str], count: int) -> float:
+    """Creates/s of `count` async POST /jobs from CLIENT_THREADS threads, thread i on instance i mod N."""
+    ports = cluster.ports
+    headers = {"X-API-Key": cluster.service.key, "Content-Type": "application/json", "Prefer": "respond-async"}
 
     def create(thread: int) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", ports[thread % len(ports)], timeout=120)
@@ -173,7 +174,16 @@ def jobs_round(cluster: Cluster, ids: tuple[str, str], count: int, timeout: floa
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
         list(pool.map(create, range(CLIENT_THREADS)))
-    creates = count / (time.perf_counter() - started)
+    return count / (time.perf_counter() - started)
+
+
+def jobs_round(cluster: Cluster, ids: tuple[str, str], count: int, timeout: float = 600) -> tuple[float, float]:
+    """(creates/s, storyboards/s) of `count` async creates spread over the instances."""
+    key, ports = cluster.service.key, cluster.ports
+    before, failed_before = _count(ports[0], key, "storyboard_review"), _count(ports[0], key, "failed")
+
+    started = time.perf_counter()
+    creates = _post_jobs(cluster, ids, count)
     deadline = time.monotonic() + timeout
     while True:
         done = _count(ports[0], key, "storyboard_review") - before
@@ -185,6 +195,35 @@ def jobs_round(cluster: Cluster, ids: tuple[str, str], count: int, timeout: floa
             raise RuntimeError(f"{done}/{count} jobs in storyboard_review after {timeout} s")
         time.sleep(0.05)
     return creates, count / (time.perf_counter() - started)
+
+
+def split_round(cluster: Cluster, ids: tuple[str, str], count: int, timeout: float = 600) -> tuple[float, float]:
+    """(creates/s with the workers paused, storyboards/s of the workers draining those jobs): the API alone, then
+    the workers alone. RQ's suspension (`rq:suspended`) holds the workers; one already waiting on the queue
+    takes a job anyway, so up to one job per worker starts during the creates."""
+    from rq.suspension import resume, suspend
+
+    key, port = cluster.service.key, cluster.ports[0]
+    suspend(cluster.redis)
+    try:
+        time.sleep(1.2)  # every worker between jobs has seen it (they look once a second)
+        before = _count(port, key, "storyboard_review")
+        pending_before = _count(port, key, "pending")
+        creates = _post_jobs(cluster, ids, count)
+    finally:
+        resume(cluster.redis)
+    first = None
+    deadline = time.monotonic() + timeout
+    while True:
+        now = time.perf_counter()
+        if first is None and _count(port, key, "pending") < pending_before + count:
+            first = now  # a worker took one of them: the drain has begun
+        if _count(port, key, "storyboard_review") - before >= count:
+            break
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"jobs not in storyboard_review after {timeout} s")
+        time.sleep(0.05)
+    return creates, count / (time.perf_counter() - (first or now))
 
 
 def blob_round(cluster: Cluster, path: str, seconds: int) -> float:
@@ -262,13 +301,17 @@ def run(args, rows: list[Row], results: dict) -> None:
     cores, n = os.cpu_count(), args.scale_jobs
     where = f"1 gunicorn process per instance, Postgres + Redis + moto S3, {cores} cores"
     anchor = "1 instance + 1 worker, same clients"
-    creates = Row("scale", f"Scale-out, 2 API instances + 2 RQ workers ({where}): POST /jobs async, "
+    api_only = Row("scale", f"Scale-out, 2 API instances + 2 RQ workers ({where}): POST /jobs async, "
+                   f"{CLIENT_THREADS} clients, workers paused (creates/s)", "jobs/s", anchor)  # fmt: skip
+    drained = Row("scale", f"Scale-out, 2 + 2 ({cores} cores): the workers write those {n} queued storyboards "
+                  "(storyboards/s)", "jobs/s", anchor)  # fmt: skip
+    creates = Row("scale", f"Scale-out, 2 + 2 ({cores} cores): POST /jobs async while the workers run, "
                   f"{CLIENT_THREADS} clients (creates/s)", "jobs/s", anchor)  # fmt: skip
-    written = Row("scale", f"Scale-out, 2 + 2 ({cores} cores): {n} storyboards written, first POST to last in "
+    written = Row("scale", f"Scale-out, 2 + 2 ({cores} cores): {n} storyboards, first POST to last in "
                   "storyboard_review (storyboards/s)", "jobs/s", anchor)  # fmt: skip
     served = Row("scale", f"Scale-out, 2 instances ({cores} cores): GET /assets/{{id}}/data of a JPEG, s3 store, "
                  f"wrk c={WRK_CONNECTIONS} (req/s)", "req/s", "1 instance, same connections")  # fmt: skip
-    mine = [creates, written, served]
+    mine = [api_only, drained, creates, written, served]
     redis = s3 = cluster = None
     try:
         redis = Redis(Path(tempfile.mkdtemp(prefix="bench-redis-")))
@@ -296,14 +339,21 @@ def run(args, rows: list[Row], results: dict) -> None:
                 # Warm-up of a new instance and worker (imports, pools, the first jobs), not measured.
                 jobs_round(cluster, ids, 4 * CLIENT_THREADS)
                 blob_round(cluster, path, 1)
+                alone, drain = split_round(cluster, ids, n)
                 made, done = jobs_round(cluster, ids, n)
-                got[size] = {"creates": made, "storyboards": done, "blob_rps": blob_round(cluster, path, args.seconds)}
+                got[size] = {"creates_api_only": alone, "storyboards_drain": drain, "creates": made,
+                             "storyboards": done, "blob_rps": blob_round(cluster, path, args.seconds)}  # fmt: skip
+            api_only.add(got[2]["creates_api_only"], got[1]["creates_api_only"])
+            drained.add(got[2]["storyboards_drain"], got[1]["storyboards_drain"])
             creates.add(got[2]["creates"], got[1]["creates"])
             written.add(got[2]["storyboards"], got[1]["storyboards"])
             served.add(got[2]["blob_rps"], got[1]["blob_rps"])
             out["samples"].append(got)
             log(
-                f"scale: round {round_no + 1} ({cores} cores): creates {got[1]['creates']:.1f} -> "
+                f"scale: round {round_no + 1} ({cores} cores): one -> two: creates, workers paused "
+                f"{got[1]['creates_api_only']:.1f} -> {got[2]['creates_api_only']:.1f}/s, drain "
+                f"{got[1]['storyboards_drain']:.1f} -> {got[2]['storyboards_drain']:.1f}/s; "
+                f"creates {got[1]['creates']:.1f} -> "
                 f"{got[2]['creates']:.1f}/s, storyboards {got[1]['storyboards']:.1f} -> {got[2]['storyboards']:.1f}/s, "
                 f"blob GETs {got[1]['blob_rps']:.0f} -> {got[2]['blob_rps']:.0f}/s"
             )
