@@ -191,6 +191,57 @@ class Redis:
         stop(self.proc)
 
 
+class S3:
+    """moto's standalone S3 server (`python -m moto.server`, from requirements-dev.txt) on a free loopback port,
+    with one bucket: the s3 store's object store for the bench, as tests/support/s3_server.py starts it."""
+
+    BUCKET = "storyboard-bench"
+
+    def __init__(self, workdir: Path):
+        import boto3
+        from botocore.config import Config
+
+        workdir.mkdir(parents=True, exist_ok=True)
+        on_exit(lambda: shutil.rmtree(workdir, ignore_errors=True))
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._log = open(workdir / "moto.log", "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = spawn(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+            cwd=workdir, stdout=self._log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        wait_port(self.port, "moto.server", seconds=60)
+        self.settings = {
+            "S3_BUCKET_NAME": self.BUCKET, "S3_ENDPOINT_URL": self.url, "S3_REGION": "us-east-1",
+            "S3_ACCESS_KEY_ID": "bench", "S3_SECRET_ACCESS_KEY": "bench", "S3_TIMEOUT_SECONDS": "60",
+        }  # fmt: skip
+        self.client = boto3.session.Session().client(
+            "s3", region_name="us-east-1", endpoint_url=self.url, aws_access_key_id="bench",
+            aws_secret_access_key="bench", config=Config(s3={"addressing_style": "path"}),
+        )  # fmt: skip
+        self.client.create_bucket(Bucket=self.BUCKET)
+
+    def put_seconds(self, path: Path, key: str) -> float:
+        """Seconds of `curl -T` (one plain PUT, no multipart) of `path` straight into the bucket: the S3 server's
+        own speed of taking the bytes, the anchor of an upload through the API."""
+        url = self.client.generate_presigned_url("put_object", Params={"Bucket": self.BUCKET, "Key": key})
+        started = time.perf_counter()
+        subprocess.run(["curl", "-s", "-f", "-H", "Expect:", "-o", "/dev/null", "-T", str(path), url], check=True)
+        seconds = time.perf_counter() - started
+        self.client.delete_object(Bucket=self.BUCKET, Key=key)
+        return seconds
+
+    def direct_path(self, path: Path, key: str) -> str:
+        """`path` stored as `key`; the presigned GET of it (path and query, on self.port) for a plain HTTP client."""
+        self.client.upload_file(str(path), self.BUCKET, key)
+        url = self.client.generate_presigned_url("get_object", Params={"Bucket": self.BUCKET, "Key": key})
+        return url[len(self.url) :]
+
+    def stop(self) -> None:
+        stop(self.proc)
+        self._log.close()
+
+
 def wait_port(port: int, what: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:

@@ -1,17 +1,20 @@
 """The one benchmark: every figure next to its anchor measured in the same run, printed as one table.
 
     make bench                                  # = .venv/bin/python bench/run.py $(BENCH_ARGS)
-    .venv/bin/python bench/run.py [--only reads,blobs,team,render] [--rounds 3] [--baseline 9ec90ef|none]
-                                  [--seconds 3] [--blob-seconds 2] [--team-jobs 60]
+    .venv/bin/python bench/run.py [--only reads,blobs,team,render,scale] [--rounds 3] [--baseline 9ec90ef|none]
+                                  [--seconds 3] [--blob-seconds 2] [--team-jobs 60] [--scale-jobs 80]
 
 Sections (see the docstring of each module, and bench/README.md):
 
 - reads  (bench/reads.py): wrk on the read routes, SQLite and Postgres, against clients?limit=50 on the same
   server, against the same routes of the baseline revision's tree, and p99 against p50;
 - blobs  (bench/blobs.py): the 100 MB asset served whole and as 1 MiB ranges against nginx serving the same
-  file, URL ingest against curl of the same URL, worker RSS growth; filesystem store (SQLite), postgres store;
+  file, URL ingest against curl of the same URL, worker RSS growth; filesystem store (SQLite), postgres store,
+  s3 store (against a moto S3 server; also a 100 MB upload, and the reads against the S3 server itself);
 - team   (bench/team.py): job creations per second, Postgres + Redis + 2 RQ workers, against local mode;
-- render (bench/bench_render.py): seconds to render a 30 s animatic against the video's 30 s.
+- render (bench/bench_render.py): seconds to render a 30 s animatic against the video's 30 s;
+- scale  (bench/scale.py, also runnable alone): job creates/s, storyboards/s and blob GETs/s of two API instances
+  + two RQ workers against one + one on the same Postgres + Redis + S3 server; the ratio is the scaling factor.
 
 Every figure is the median of `--rounds` rounds, and within a round a figure and its anchor are measured back
 to back (the baseline and the current tree alternate, their order swapped every round); the ratio is the
@@ -36,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import blobs  # noqa: E402
 import reads  # noqa: E402
+import scale  # noqa: E402
 import team  # noqa: E402
 from harness import (  # noqa: E402
     APT_LINE,
@@ -53,7 +57,7 @@ from harness import (  # noqa: E402
     tool,
 )
 
-SECTIONS = ("reads", "blobs", "team", "render")
+SECTIONS = ("reads", "blobs", "team", "render", "scale")
 DEFAULT_BASELINE = "9ec90ef"
 
 
@@ -123,6 +127,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=int, default=3, help="wrk duration of one measurement (whole seconds)")
     parser.add_argument("--blob-seconds", type=float, default=2, help="duration of one blob measurement")
     parser.add_argument("--team-jobs", type=int, default=60, help="jobs per round in the team section")
+    parser.add_argument("--scale-jobs", type=int, default=80, help="jobs per set-up and round in the scale section")
     args = parser.parse_args()
     args.apt_line = APT_LINE
     sections = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -155,6 +160,8 @@ def main() -> int:
             team.run(args, rows, results)
         if "render" in sections:
             render_rows(args, rows, results)
+        if "scale" in sections:
+            scale.run(args, rows, results)
     finally:
         cleanup_all()
 
