@@ -119,7 +119,9 @@ def blob_response(view: BlobView, body) -> Response:
         return Response(status=304, headers=headers)
     if status == 416:
         return Response(status=416, headers={**headers, "Content-Range": f"bytes */{view.size}"})
-    if body.redirect is not None and (location := body.redirect(headers["Content-Type"], view.filename)):
+    if body.redirect is not None and (
+        location := body.redirect(headers["Content-Type"], headers["Content-Disposition"])
+    ):
         # The bytes come from the store itself (a presigned GET honours the same Range); not cached past its TTL.
         return Response(status=302, headers={"Location": location, "Cache-Control": "no-store"})
     headers["Content-Length"] = str(stop - start)

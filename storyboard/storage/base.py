@@ -118,7 +118,7 @@ class BlobStore(ABC):
         not) or "unavailable" (cannot be written). Stores without a local disk answer "ok"."""
         return "ok"
 
-    def presigned_get(self, blob: Blob, *, content_type: str, filename: str | None, expires: int) -> str | None:
+    def presigned_get(self, blob: Blob, *, content_type: str, disposition: str | None, expires: int) -> str | None:
         """A short-lived URL the client can GET the bytes from directly (with Range), or None: the API serves them."""
         return None
 

@@ -15,13 +15,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
-import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import BinaryIO
-from urllib.parse import quote
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -73,15 +70,6 @@ def s3_errors(doing: str) -> Iterator[None]:
 
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
-
-
-def inline_disposition(filename: str) -> str:
-    """`inline` with the name for every client: an ASCII `filename` (accents dropped, other letters left out, "file"
-    if none is left) and the exact name as RFC 5987 `filename*`; quotes, backslashes and control characters go."""
-    clean = re.sub(r"[\x00-\x1f\x7f\"\\]", "", unicodedata.normalize("NFC", filename))
-    plain = unicodedata.normalize("NFKD", clean).encode("ascii", "ignore").decode().replace("%", "")
-    ascii_name = re.sub(r"-{2,}", "-", plain).strip("-_ ") or "file"
-    return f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(clean or 'file', safe='')}"
 
 
 def make_client(settings: dict):
@@ -245,14 +233,13 @@ class S3BlobStore(BlobStore):
         with s3_errors("look up the blob"):
             return self._holds(self.key(blob.sha256))
 
-    def presigned_get(self, blob: Blob, *, content_type: str, filename: str | None, expires: int) -> str:
+    def presigned_get(self, blob: Blob, *, content_type: str, disposition: str | None, expires: int) -> str:
         """A GetObject URL for the blob that opens without credentials for `expires` seconds, answering with
-        `content_type` (the caller's served type: never a scriptable one) and, with `filename`, an inline
-        Content-Disposition (RFC 6266: an ASCII `filename` plus the exact name as `filename*`). Range requests
+        `content_type` and `disposition` (the caller's served headers: never a scriptable type). Range requests
         through it work as on the object itself. Signing is local: no request to S3."""
         params = {"Bucket": self.bucket, "Key": self.key(blob.sha256), "ResponseContentType": content_type}
-        if filename:
-            params["ResponseContentDisposition"] = inline_disposition(filename)
+        if disposition:
+            params["ResponseContentDisposition"] = disposition
         with s3_errors("sign a link to the blob"):
             return self.client.generate_presigned_url("get_object", Params=params, ExpiresIn=int(expires))
 

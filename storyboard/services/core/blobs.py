@@ -80,7 +80,7 @@ Span = Callable[[int, str], "tuple[int, int] | None"]
 class Readout:
     """How a response gets the bytes `span` (start, stop) of a blob, decided while the request's transaction is
     open: `data` already read, an open `file` at `start` (sent with sendfile), or `stream` after the transaction;
-    all None when the response has no body (HEAD, 304, 416). `redirect(content_type, filename)` instead: a
+    all None when the response has no body (HEAD, 304, 416). `redirect(content_type, disposition)` instead: a
     short-lived URL of the store's own where the client GETs the bytes (S3_PRESIGNED_REDIRECT)."""
 
     data: bytes | None = None
@@ -101,7 +101,9 @@ def readout(blob: Blob, span: tuple[int, int] | None, missing: str) -> Readout:
             raise errors.NotFound(missing)
         ttl = int(current_app.config.get("S3_PRESIGNED_TTL_SECONDS", 300))
         return Readout(
-            redirect=lambda ctype, name: store.presigned_get(blob, content_type=ctype, filename=name, expires=ttl)
+            redirect=lambda ctype, disposition: store.presigned_get(
+                blob, content_type=ctype, disposition=disposition, expires=ttl
+            )
         )
     start, stop = span
     if (file := store.open_file(blob, start)) is not None:
