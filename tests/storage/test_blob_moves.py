@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-import uuid
 
 import pytest
 from PIL import Image
@@ -19,6 +18,7 @@ from sqlalchemy import func, select, text
 
 from tests.api.test_assets import upload
 from tests.support.envelope import assert_ok
+from tests.support.s3_server import app_on_s3
 from tests.support.workers import ROOT, worker_env
 
 
@@ -33,13 +33,7 @@ def _png(seed: int) -> bytes:
 @pytest.fixture
 def with_s3(app, s3_server):
     """The session's app able to reach the S3 server (a key prefix of its own); its configured store unchanged."""
-    settings = s3_server.settings(S3_PREFIX=f"moves-{uuid.uuid4().hex[:8]}/", S3_MAX_ATTEMPTS=1)
-    saved = {key: app.config.get(key) for key in settings}
-    app.config.update(settings)
-    app.extensions.pop("storyboard_blob_stores", None)
-    yield app
-    app.config.update(saved)
-    app.extensions.pop("storyboard_blob_stores", None)
+    yield from app_on_s3(app, s3_server, write=False, S3_MAX_ATTEMPTS=1)
 
 
 def _cli(app, *args: str):

@@ -3,26 +3,17 @@ and the envelope's 503 when the S3 server cannot be reached."""
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
 
 from tests.api.test_assets import upload
 from tests.support.envelope import assert_error, assert_ok
-from tests.support.s3_server import free_port
+from tests.support.s3_server import app_on_s3, free_port
 
 
 @pytest.fixture
 def on_s3(app, s3_server):
     """The session's app with the s3 store (a key prefix of its own) for one test."""
-    prefix = f"api-{uuid.uuid4().hex[:8]}/"
-    settings = {"BLOB_STORAGE_TYPE": "s3", **s3_server.settings(S3_PREFIX=prefix, S3_MAX_ATTEMPTS=1)}
-    saved = {key: app.config.get(key) for key in settings}
-    app.config.update(settings)
-    app.extensions.pop("storyboard_blob_store", None)
-    yield app
-    app.config.update(saved)
-    app.extensions.pop("storyboard_blob_store", None)
+    yield from app_on_s3(app, s3_server, S3_MAX_ATTEMPTS=1)
 
 
 def test_an_upload_is_served_whole_by_range_and_by_head_from_s3(on_s3, api, media_files):

@@ -82,14 +82,19 @@ def s3_server(tmp_path_factory):
     server.stop()
 
 
-def app_on_s3(app, server: S3Server, **overrides):
-    """Yield `app` with BLOB_STORAGE_TYPE=s3 on `server` (a key prefix of its own), then its own store again."""
+def app_on_s3(app, server: S3Server, *, write: bool = True, **overrides):
+    """Yield `app` able to reach `server` (a key prefix of its own) and, with `write`, storing new blobs there
+    (BLOB_STORAGE_TYPE=s3); then its own settings and store again."""
     import uuid
 
-    settings = {"BLOB_STORAGE_TYPE": "s3", **server.settings(S3_PREFIX=f"app-{uuid.uuid4().hex[:8]}/", **overrides)}
+    settings = server.settings(S3_PREFIX=f"app-{uuid.uuid4().hex[:8]}/", **overrides)
+    if write:
+        settings["BLOB_STORAGE_TYPE"] = "s3"
     saved = {key: app.config.get(key) for key in settings}
     app.config.update(settings)
-    app.extensions.pop("storyboard_blob_store", None)
+    for built in ("storyboard_blob_store", "storyboard_blob_stores"):
+        app.extensions.pop(built, None)
     yield app
     app.config.update(saved)
-    app.extensions.pop("storyboard_blob_store", None)
+    for built in ("storyboard_blob_store", "storyboard_blob_stores"):
+        app.extensions.pop(built, None)
