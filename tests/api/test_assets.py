@@ -16,7 +16,7 @@ URL_FORMATS = ["png", "jpeg", "gif", "webp", "mp4", "webm", "mp3", "wav", "pdf"]
 
 
 def blob_state(app) -> tuple[int, int]:
-    """(rows in asset_blobs, files in the blob folder) — both must drop to zero when nothing is kept."""
+    """(asset and blob rows, contents the store holds) — both must drop to zero when nothing is kept."""
     with app.app_context():
         from sqlalchemy import func, select
 
@@ -24,9 +24,26 @@ def blob_state(app) -> tuple[int, int]:
 
         rows = db.session.scalar(select(func.count(Blob.id)))
         assets = db.session.scalar(select(func.count(Asset.id)))
-    root = app.config["BLOB_STORAGE_DIR"]
-    files = sum(len(f) for d, _, f in os.walk(root) if not d.endswith("tmp"))
-    return rows + assets, files
+    return rows + assets, stored_contents(app)
+
+
+def stored_contents(app) -> int:
+    """What the app's store holds, asked of the store kind: files in the blob folder (its tmp/ aside), chunk
+    rows in Postgres, objects under the s3 prefix (staging keys included)."""
+    kind = app.config["BLOB_STORAGE_TYPE"]
+    if kind == "filesystem":
+        return sum(len(f) for d, _, f in os.walk(app.config["BLOB_STORAGE_DIR"]) if not d.endswith("tmp"))
+    if kind == "postgres":
+        from sqlalchemy import text
+
+        from storyboard.models import db
+
+        with app.app_context():
+            return db.session.scalar(text("SELECT count(*) FROM asset_blob_chunks"))
+    from storyboard.storage.s3 import make_client
+
+    client, bucket = make_client(app.config), app.config["S3_BUCKET_NAME"]
+    return client.list_objects_v2(Bucket=bucket, Prefix=app.config["S3_PREFIX"])["KeyCount"]
 
 
 def blob_rows(app) -> int:
@@ -272,7 +289,7 @@ def test_identical_bytes_share_one_blob_until_the_last_asset_goes(app, api, medi
     data = media_files.read("png")
     first = assert_ok(upload(api, "a.png", data, type="image"), 201)
     second = assert_ok(upload(api, "b.png", data, type="image"), 201)
-    assert blob_rows(app) == 2  # the picture and its thumbnail, once each
+    assert blob_rows(app) == 2 and stored_contents(app) == 2  # the picture and its thumbnail, once each
     assert_ok(api.delete(f"/api/v3/assets/{first['id']}"))
     assert api.get(second["url"]).data == data
     assert_ok(api.delete(f"/api/v3/assets/{second['id']}"))

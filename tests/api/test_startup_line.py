@@ -38,7 +38,7 @@ def test_the_first_app_of_a_process_logs_what_it_uses_once(backend, tmp_path, ca
     assert len(_lines(caplog)) == 1
     line = _lines(caplog)[0]
     dialect = "sqlite" if backend.name == "sqlite" else "postgresql"
-    store = f"filesystem ({tmp_path / 'blobs'})" if backend.blob_storage == "filesystem" else "postgres"
+    store = f"filesystem ({tmp_path / 'blobs'})" if backend.blob_storage == "filesystem" else backend.blob_storage
     assert line == (
         f"storyboard starting: writer offline (offline-template-v2); voice-over {_voice_over()}; "
         f"blob store {store}; queue in-process threads (3); database {dialect}"

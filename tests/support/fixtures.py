@@ -112,13 +112,14 @@ def start_worker(rq_app, tmp_path):
 @pytest.fixture
 def fresh_app(backend, tmp_path):
     """An app on a new, empty database of the session's backend (migrations run by the test), dropped after."""
+    import dataclasses
     import uuid
 
     import psycopg
 
     from storyboard import create_app
     from storyboard.models import db
-    from tests.conftest import PG_ADMIN_URL, Backend, _plain, settings_for
+    from tests.conftest import PG_ADMIN_URL, _plain, settings_for
 
     name = f"sb_fresh_{uuid.uuid4().hex[:12]}" if backend.name == "postgres" else None
     if name:
@@ -127,7 +128,7 @@ def fresh_app(backend, tmp_path):
         url = backend.database_url.rsplit("/", 1)[0] + "/" + name
     else:
         url = f"sqlite:///{tmp_path / 'fresh.db'}"
-    application = create_app(settings_for(Backend(backend.name, url, backend.blob_storage), str(tmp_path)), env={})
+    application = create_app(settings_for(dataclasses.replace(backend, database_url=url), str(tmp_path)), env={})
     yield application
     with application.app_context():
         db.session.remove()

@@ -15,6 +15,11 @@ SCRUBBED = (
     *("PROMETHEUS_MULTIPROC_DIR", "INSTANCE_DIR", "METRICS_TOKEN", "LOG_FORMAT", "RATE_LIMIT_ENABLED"),
 )
 
+S3_SETTINGS = (
+    *("S3_BUCKET_NAME", "S3_REGION", "S3_ENDPOINT_URL", "S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY", "S3_PREFIX"),
+    *("S3_TIMEOUT_SECONDS", "S3_MAX_ATTEMPTS"),
+)
+
 
 def worker_env(app, **extra) -> dict[str, str]:
     cfg = app.config
@@ -38,6 +43,8 @@ def worker_env(app, **extra) -> dict[str, str]:
             "RATE_LIMIT_DEFAULT": cfg["RATE_LIMIT_DEFAULT"],
             "RATE_LIMIT_CREATE": cfg["RATE_LIMIT_CREATE"],
             "LOCAL_API_KEY_FILE": cfg["LOCAL_API_KEY_FILE"],
+            # The s3 store's bucket, server and prefix (empty, hence unused, with the other stores).
+            **{key: str(cfg.get(key, "")) for key in S3_SETTINGS},
         }
     )
     env.update({k: str(v) for k, v in extra.items()})
