@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -586,3 +587,17 @@ def table(rows: list[Row]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(row.cells()) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def post_jobs(
+    port: int, indexes: Iterable[int], headers: dict, body_of: Callable[[int], dict], label: str = ""
+) -> None:
+    """POST /api/v3/jobs with `body_of(i)` for each index, on one keep-alive connection; anything but 201/202 raises."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for i in indexes:
+        conn.request("POST", "/api/v3/jobs", json.dumps(body_of(i)), headers)
+        response = conn.getresponse()
+        body = response.read()
+        if response.status not in (201, 202):
+            raise RuntimeError(f"{label + ': ' if label else ''}POST /jobs: {response.status} {body[:300]!r}")
+    conn.close()

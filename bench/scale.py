@@ -57,6 +57,7 @@ from harness import (  # noqa: E402
     install_signal_handlers,
     load_text,
     log,
+    post_jobs,
     postgres_available,
     request,
     spawn,
@@ -162,14 +163,8 @@ def _post_jobs(cluster: Cluster, ids: tuple[str, str], count: int) -> float:
     headers = {"X-API-Key": cluster.service.key, "Content-Type": "application/json", "Prefer": "respond-async"}
 
     def create(thread: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", ports[thread % len(ports)], timeout=120)
-        for i in range(thread, count, CLIENT_THREADS):
-            conn.request("POST", "/api/v3/jobs", json.dumps(brief(*ids, i)), headers)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status not in (201, 202):
-                raise RuntimeError(f"POST /jobs: {response.status} {body[:300]!r}")
-        conn.close()
+        indexes = range(thread, count, CLIENT_THREADS)
+        post_jobs(ports[thread % len(ports)], indexes, headers, lambda i: brief(*ids, i))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:

@@ -15,14 +15,12 @@ storyboard_review (a failed job stops the round with an error).
 
 from __future__ import annotations
 
-import http.client
-import json
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from harness import Redis, Row, Service, log, postgres_available, tool
+from harness import Redis, Row, Service, log, post_jobs, postgres_available, tool
 from reads import brief
 
 CLIENT_THREADS = 8
@@ -41,14 +39,7 @@ def batch(service: Service, client: str, campaign: str, count: int, timeout: flo
     headers = {**service.headers, "Content-Type": "application/json", "Prefer": "respond-async"}
 
     def create(indexes: list[int]) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", service.port, timeout=120)
-        for i in indexes:
-            conn.request("POST", "/api/v3/jobs", json.dumps(brief(client, campaign, i)), headers)
-            response = conn.getresponse()
-            body = response.read()
-            if response.status not in (201, 202):
-                raise RuntimeError(f"{service.label}: POST /jobs: {response.status} {body[:300]!r}")
-        conn.close()
+        post_jobs(service.port, indexes, headers, lambda i: brief(client, campaign, i), service.label)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(CLIENT_THREADS) as pool:
